@@ -1,0 +1,173 @@
+"""All-or-nothing CSV imports, through the management commands and the admin."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from tracker.commitments.models import Commitment, ExchangeRate, Milestone, Source
+from tracker.progress.models import CommitmentProgress
+
+pytestmark = pytest.mark.django_db
+HEADER = (
+    "commitment,occurred_on,title,amount,unit,percent_complete,status,source_url,source_title\n"
+)
+
+
+@pytest.fixture
+def yen_target(summit):
+    return Commitment.objects.get(target_unit="JPY", target_value=Decimal("10000000000000"))
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return str(path)
+
+
+def achieved(commitment):
+    return CommitmentProgress.objects.get(commitment=commitment).achieved_value
+
+
+def test_mixed_currency_milestones_move_achieved_value_by_the_converted_sum(
+    tmp_path, yen_target, django_capture_on_commit_callbacks
+):
+    rates = write(
+        tmp_path,
+        "rates.csv",
+        "date,currency,units_per_usd\n2026-01-15,JPY,150\n2026-01-15,INR,80\n"
+        "2026-03-01,JPY,140\n2026-03-01,INR,85\n",
+    )
+    s = yen_target.slug
+    milestones = write(
+        tmp_path,
+        "milestones.csv",
+        HEADER
+        + f"{s},2026-01-20,Yen tranche,300000000000,JPY,,published,https://example.org/a,A\n"
+        + f"{s},2026-01-20,Rupee tranche,8000000000,INR,,published,https://example.org/b,B\n"
+        + f"{s},2026-03-05,Dollar tranche,1000000000,USD,,published,https://example.org/a,A\n"
+        + f"{s},2026-03-05,Draft tranche,9000000000000,JPY,,draft,,\n"
+        + f"{s},2099-01-01,Future tranche,9000000000000,JPY,,published,,\n",
+    )
+    call_command("recompute_progress", "--as-of", "2026-06-01")
+    before = achieved(yen_target)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_rates", rates)
+        call_command("import_milestones", milestones)
+    call_command("recompute_progress", "--as-of", "2026-06-01")
+    # ¥300bn + ₹8bn at 80/USD × 150 (¥15bn) + $1bn × 140 (¥140bn); no drafts or future rows.
+    assert achieved(yen_target) - before == Decimal("455000000000")
+    assert Source.objects.filter(url="https://example.org/a").count() == 1
+
+
+def test_one_bad_row_imports_nothing_and_names_every_bad_row(tmp_path, yen_target, capsys):
+    s = yen_target.slug
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER
+        + f"{s},2026-01-20,Fine,1,JPY,,published,,\n"
+        + "no-such-commitment,2026-01-20,Bad slug,1,JPY,,published,,\n"
+        + f"{s},2026-02-30,Bad date,1,JPY,,published,,\n"
+        + f"{s},2026-01-20,Negative,-5,JPY,,published,,\n"
+        + f"{s},2026-01-20,People,5,persons,,published,,\n",
+    )
+    before = Milestone.objects.count()
+    with pytest.raises(CommandError, match="Nothing imported: 4 bad row"):
+        call_command("import_milestones", path)
+    errors = capsys.readouterr().err
+    assert "line 3: no commitment with slug 'no-such-commitment'" in errors
+    assert "line 4: occurred_on '2026-02-30' is not a date" in errors
+    assert "line 5:" in errors and "line 6:" in errors and "line 2:" not in errors
+    assert Milestone.objects.count() == before
+
+
+def test_dry_run_checks_but_writes_nothing(tmp_path, yen_target, capsys):
+    path = write(
+        tmp_path, "m.csv", HEADER + f"{yen_target.slug},2026-01-20,Fine,1,JPY,,published,,\n"
+    )
+    before = Milestone.objects.count()
+    call_command("import_milestones", path, "--dry-run")
+    assert "Would import 1 milestone" in capsys.readouterr().out
+    assert Milestone.objects.count() == before
+
+
+def test_excel_byte_order_mark_is_accepted(tmp_path, yen_target):
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER + f"{yen_target.slug},2026-01-20,BOM,1,JPY,,draft,,\n",
+        "utf-8-sig",
+    )
+    call_command("import_milestones", path)
+    assert Milestone.objects.filter(title="BOM").exists()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\xff\xfe\x00bad", "line 1: the file is not UTF-8 text"),
+        (b"commitment,title\nx,y\n", "line 1: missing column(s) occurred_on"),
+        (HEADER.encode(), "the file has no rows"),
+    ],
+)
+def test_unreadable_files_get_a_clear_error(tmp_path, db, content, message, capsys):
+    path = tmp_path / "m.csv"
+    path.write_bytes(content)
+    with pytest.raises(CommandError):
+        call_command("import_milestones", str(path))
+    assert message in capsys.readouterr().err
+
+
+def test_rates_import_updates_an_existing_day(tmp_path, db):
+    ExchangeRate.objects.create(date=date(2026, 1, 15), currency="JPY", units_per_usd=150)
+    path = write(
+        tmp_path, "r.csv", "date,currency,units_per_usd\n2026-01-15,jpy,151.25\n2026-01-15,INR,84\n"
+    )
+    call_command("import_rates", path)
+    assert ExchangeRate.objects.get(currency="JPY").units_per_usd == Decimal("151.25")
+    assert ExchangeRate.objects.count() == 2
+
+
+def test_rates_import_is_all_or_nothing(tmp_path, db, capsys):
+    path = write(
+        tmp_path,
+        "r.csv",
+        "date,currency,units_per_usd\n2026-01-15,JPY,150\n2026-01-15,USD,1\n"
+        "2026-01-16,ABC,3\n2026-01-17,INR,0\n2026-01-15,JPY,151\n",
+    )
+    with pytest.raises(CommandError):
+        call_command("import_rates", path)
+    err = capsys.readouterr().err
+    assert "line 3: USD is the base currency" in err
+    assert "line 4: currency 'ABC'" in err
+    assert "line 5: units_per_usd must be a positive number" in err
+    assert "line 6: JPY on 2026-01-15 is already on line 2" in err
+    assert not ExchangeRate.objects.exists()
+
+
+def test_admin_import_page_previews_then_imports(yen_target, editor_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("admin:commitments_milestone_import")
+    csv = (HEADER + f"{yen_target.slug},2026-01-20,From the admin,1,JPY,,draft,,\n").encode()
+    response = editor_client.post(url, {"file": SimpleUploadedFile("m.csv", csv), "dry_run": "on"})
+    assert response.status_code == 200
+    assert not Milestone.objects.filter(title="From the admin").exists()
+    response = editor_client.post(url, {"file": SimpleUploadedFile("m.csv", csv)})
+    assert response.status_code == 302
+    assert Milestone.objects.get(title="From the admin").created_by.username == "ed"
+
+
+def test_admin_import_page_lists_bad_rows(yen_target, editor_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = (HEADER + "nope,2026-01-20,x,1,JPY,,draft,,\n").encode()
+    response = editor_client.post(
+        reverse("admin:commitments_milestone_import"), {"file": SimpleUploadedFile("m.csv", csv)}
+    )
+    assert response.status_code == 200
+    assert "line 2: no commitment with slug &#x27;nope&#x27;" in response.content.decode()

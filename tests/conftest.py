@@ -1,0 +1,127 @@
+import os
+
+import pytest
+from django.core.management import call_command
+
+from tracker.progress import engine
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(name: str, configured: bool) -> None:
+    """Skip a test whose service is not configured, except in CI, where it must run."""
+    if configured:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required under CI=true but is not configured")
+    pytest.skip(f"{name} not configured")
+
+
+@pytest.fixture
+def summit(db):
+    """The 2025 summit fixtures, loaded as `make run` loads them, with rollups computed."""
+    call_command("seed_tracker", verbosity=0)
+    engine.recompute()
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("ed", "ed@example.org", "pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process(request):
+    """Run Celery tasks in-process, except in tests that drive a real worker."""
+    from tracker.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+def database_url_of(settings_dict) -> str:
+    """A DATABASE_URL for the test database, so another process can use it."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker in its own process, on the configured Redis and the test DB."""
+    import subprocess
+    import sys
+    import time
+
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    require_service("REDIS_URL", bool(settings.REDIS_URL))
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    env = dict(os.environ, DATABASE_URL=database_url_of(connection.settings_dict))
+    (settings.BASE_DIR / "test-artifacts").mkdir(exist_ok=True)
+    log = open(settings.BASE_DIR / "test-artifacts" / "celery-worker.log", "w")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tracker",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    from tracker.celery import app
+
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=1):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail("the Celery worker did not start; see test-artifacts/celery-worker.log")
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()
+
+
+def wait_for(condition, timeout=30.0, interval=0.2):
+    """Poll until condition() is truthy; return its value or fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")

@@ -1,0 +1,5 @@
+"""India–Japan Commitment Tracker."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,43 @@
+"""One FilterSet for the public list and the JSON API, so both filter the same way."""
+
+import django_filters
+from django.db.models import Q
+
+from tracker.progress.models import STATUS_CHOICES
+
+from .models import Agreement, Commitment, Pillar
+
+
+class CommitmentFilter(django_filters.FilterSet):
+    pillar = django_filters.ModelChoiceFilter(
+        queryset=Pillar.objects.all(), to_field_name="slug", label="Pillar"
+    )
+    agreement = django_filters.ModelChoiceFilter(
+        queryset=Agreement.objects.all(), to_field_name="slug", label="Agreement"
+    )
+    status = django_filters.ChoiceFilter(
+        field_name="progress__status", choices=STATUS_CHOICES, label="Status"
+    )
+    kind = django_filters.ChoiceFilter(choices=Commitment.Kind.choices, label="Kind")
+    promised_by = django_filters.ChoiceFilter(choices=Commitment.Side.choices, label="Promised by")
+    q = django_filters.CharFilter(method="search", label="Search", max_length=200)
+    sort = django_filters.OrderingFilter(
+        fields=(("deadline", "deadline"), ("progress__progress", "progress"), ("title", "title")),
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Commitment
+        fields = ["pillar", "agreement", "status", "kind", "promised_by", "q"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(summary__icontains=value)
+            | Q(slug__icontains=value)
+            | Q(responsible_india__icontains=value)
+            | Q(responsible_japan__icontains=value)
+        )

@@ -1,0 +1,12 @@
+from tracker.commitments.imports import import_milestones
+
+from ._csv_import import CsvImportCommand
+
+
+class Command(CsvImportCommand):
+    help = (
+        "Import milestones from CSV (commitment,occurred_on,title,amount,unit,percent_complete,"
+        "status,source_url,source_title); one bad row imports nothing."
+    )
+    importer = staticmethod(import_milestones)
+    noun = "milestone(s)"

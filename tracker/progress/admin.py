@@ -1,0 +1,35 @@
+"""Read-only views of the stored rollups, for editors checking what the public sees."""
+
+from django.contrib import admin
+
+from .models import CommitmentProgress, OverallProgress, PillarProgress
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CommitmentProgress)
+class CommitmentProgressAdmin(ReadOnlyAdmin):
+    list_display = ["commitment", "progress", "expected_progress", "status", "as_of", "stale"]
+    list_filter = ["status", "stale", "commitment__pillar"]
+    list_select_related = ["commitment"]
+    search_fields = ["commitment__title"]
+
+
+@admin.register(PillarProgress)
+class PillarProgressAdmin(ReadOnlyAdmin):
+    list_display = ["pillar", "progress", "commitment_count", "as_of", "computed_at"]
+    list_select_related = ["pillar"]
+
+
+@admin.register(OverallProgress)
+class OverallProgressAdmin(ReadOnlyAdmin):
+    list_display = ["key", "progress", "commitment_count", "as_of", "computed_at"]

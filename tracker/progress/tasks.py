@@ -1,0 +1,34 @@
+"""Celery tasks: thin wrappers that take ids and recompute from the source rows."""
+
+from datetime import date
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from . import engine
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 6,
+}
+
+
+@shared_task(**RETRY)
+def recompute_commitments(commitment_ids: list[int], as_of: str | None = None) -> int:
+    """Recompute some commitments, then every pillar and the overall figure."""
+    return engine.recompute(commitment_ids, date.fromisoformat(as_of) if as_of else None)
+
+
+@shared_task(**RETRY)
+def recompute_all(as_of: str | None = None) -> int:
+    return engine.recompute(None, date.fromisoformat(as_of) if as_of else None)
+
+
+@shared_task(**RETRY)
+def recompute_stale() -> int:
+    """Catch up on changes whose recompute could not be queued (the broker was down)."""
+    ids = engine.stale_commitment_ids()
+    return engine.recompute(ids) if ids else 0

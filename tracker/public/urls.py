@@ -1,0 +1,24 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from . import feeds, views
+from .sitemaps import SITEMAPS
+
+app_name = "public"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("pillars/<slug:slug>/", views.pillar_detail, name="pillar"),
+    path("commitments/", views.commitment_list, name="commitments"),
+    path("commitments/<slug:slug>/", views.commitment_detail, name="commitment"),
+    path("agreements/", views.agreement_list, name="agreements"),
+    path("sources/", views.source_list, name="sources"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("feed/milestones.atom", feeds.MilestoneFeed(), name="feed"),
+    path(
+        "feed/pillars/<slug:slug>/milestones.atom", feeds.PillarMilestoneFeed(), name="pillar-feed"
+    ),
+    path("export/commitments.csv", views.export_commitments, name="export-commitments"),
+    path("export/milestones.csv", views.export_milestones, name="export-milestones"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+]
