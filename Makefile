@@ -17,6 +17,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -c "import django, celery, rest_framework"
 	touch $@
 
+# Independent checkers for the tests (axe-core, the Nu HTML validator), from npm.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility and HTML-validation tests will skip"; fi
+
 install: $(VENV)/.installed
 
 run: install
@@ -27,7 +33,7 @@ run: install
 	@echo "Serving the tracker at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+test: install node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -6,6 +6,9 @@ from django.core.management import call_command
 from tracker.progress import engine
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = "/usr/bin/chromium"
 
 
 def require_service(name: str, configured: bool) -> None:
@@ -125,3 +128,30 @@ def wait_for(condition, timeout=30.0, interval=0.2):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Cached pages of one test must never be served in another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded build; no calls home from the sandbox."""
+    require_service("Chromium (Debian package chromium)", os.path.exists(CHROMIUM))
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }

@@ -10,20 +10,34 @@ from .models import Agreement, Commitment, Pillar
 
 class CommitmentFilter(django_filters.FilterSet):
     pillar = django_filters.ModelChoiceFilter(
-        queryset=Pillar.objects.all(), to_field_name="slug", label="Pillar"
+        queryset=Pillar.objects.all(),
+        to_field_name="slug",
+        label="Pillar",
+        empty_label="Any pillar",
     )
     agreement = django_filters.ModelChoiceFilter(
-        queryset=Agreement.objects.all(), to_field_name="slug", label="Agreement"
+        queryset=Agreement.objects.all(),
+        to_field_name="slug",
+        label="Agreement",
+        empty_label="Any agreement",
     )
     status = django_filters.ChoiceFilter(
-        field_name="progress__status", choices=STATUS_CHOICES, label="Status"
+        field_name="progress__status",
+        choices=STATUS_CHOICES,
+        label="Status",
+        empty_label="Any status",
     )
-    kind = django_filters.ChoiceFilter(choices=Commitment.Kind.choices, label="Kind")
-    promised_by = django_filters.ChoiceFilter(choices=Commitment.Side.choices, label="Promised by")
+    kind = django_filters.ChoiceFilter(
+        choices=Commitment.Kind.choices, label="Kind", empty_label="Any kind"
+    )
+    promised_by = django_filters.ChoiceFilter(
+        choices=Commitment.Side.choices, label="Promised by", empty_label="Either side or both"
+    )
     q = django_filters.CharFilter(method="search", label="Search", max_length=200)
     sort = django_filters.OrderingFilter(
         fields=(("deadline", "deadline"), ("progress__progress", "progress"), ("title", "title")),
         label="Sort by",
+        empty_label="Pillar, then title",
     )
 
     class Meta:

@@ -1,0 +1,39 @@
+"""Every kind of public page is valid HTML, checked by the Nu HTML validator (vnu-jar)."""
+
+import json
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_service
+from tracker.commitments.models import Commitment
+
+pytestmark = pytest.mark.django_db
+VNU = (
+    Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+)
+
+
+def test_public_pages_are_valid_html(summit, client, tmp_path):
+    require_service("vnu-jar (npm ci) and Java", VNU.exists() and bool(shutil.which("java")))
+    yen = Commitment.objects.get(target_unit="JPY", target_value=Decimal("1e13"))
+    paths = ["/", "/commitments/", "/commitments/?pillar=nope", yen.get_absolute_url(),
+             yen.pillar.get_absolute_url(), "/agreements/", "/sources/", "/methodology/",
+             "/no-such-page/"]  # fmt: skip
+    files = []
+    for n, path in enumerate(paths):
+        file = tmp_path / f"page{n}.html"
+        file.write_bytes(client.get(path).content)
+        files.append(str(file))
+    run = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
+    problems = [
+        (paths[files.index(m["url"].removeprefix("file:"))], m["message"]) for m in messages
+    ]
+    assert problems == []
