@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
-    "import_export",
     "tracker.commitments",
     "tracker.progress",
     "tracker.api",

@@ -86,9 +86,26 @@ def test_editors_cannot_delete(summit, editor_client):
     assert Milestone.objects.filter(pk=milestone.pk).exists()
 
 
-def test_editors_cannot_change_exchange_rates_or_pillars(summit, editor_client):
-    assert editor_client.get(reverse("admin:commitments_exchangerate_add")).status_code == 403
+def test_editors_correct_exchange_rates_but_cannot_change_pillars(summit, editor_client):
+    assert editor_client.get(reverse("admin:commitments_exchangerate_add")).status_code == 200
     assert editor_client.get(reverse("admin:commitments_pillar_add")).status_code == 403
+    assert editor_client.get(reverse("admin:commitments_agreement_add")).status_code == 403
+
+
+def test_local_editor_account_only_with_debug(db, settings, capsys):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    settings.DEBUG = False
+    call_command("ensure_local_editor")
+    assert not get_user_model().objects.filter(username="editor").exists()
+    settings.DEBUG = True
+    call_command("ensure_local_editor")
+    call_command("ensure_local_editor")  # a second make run
+    editor = get_user_model().objects.get(username="editor")
+    assert editor.is_staff and not editor.is_superuser
+    assert editor.groups.filter(name="Editors").exists()
+    assert "/admin/" in capsys.readouterr().out
 
 
 def test_anonymous_visitors_are_sent_to_login(client):

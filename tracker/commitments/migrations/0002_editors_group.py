@@ -1,10 +1,11 @@
-"""The Editors group: add and change milestones, commitments and sources; never delete."""
+"""The Editors group: add and change milestones, commitments, sources and exchange rates
+(the seed rates are approximate and editors correct them); never delete anything."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-EDITABLE = ["milestone", "commitment", "source"]
-VIEWABLE = ["pillar", "agreement", "sector", "exchangerate"]
+EDITABLE = ["milestone", "commitment", "source", "exchangerate"]
+VIEWABLE = ["pillar", "agreement", "sector"]
 
 
 def create_editors(apps, schema_editor):
