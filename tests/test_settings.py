@@ -1,0 +1,48 @@
+"""Settings come from the environment, with safe embedded defaults."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PRINT = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+    "s.CACHES['default']['BACKEND'].rsplit('.', 1)[-1], s.DEBUG)"
+)
+
+
+def run(env):
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", PRINT],
+        cwd=ROOT, env=base | {"DJANGO_SETTINGS_MODULE": "tracker.settings"} | env,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_embedded_default_is_sqlite_with_tasks_in_process():
+    result = run({})
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "LocMemCache", "True"]
+
+
+def test_database_and_redis_urls_switch_to_real_services():
+    result = run(
+        {
+            "DATABASE_URL": "postgres://u@db.internal:5432/t",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+        }
+    )
+    assert result.stdout.split() == ["django.db.backends.postgresql", "False", "RedisCache", "True"]
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run({"DEBUG": "false", "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    assert run({"DEBUG": "false", "SECRET_KEY": "x" * 50}).stdout.split()[-1] == "False"
