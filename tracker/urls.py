@@ -6,3 +6,5 @@ urlpatterns = [
     path("api/v1/", include("tracker.api.urls")),
     path("", include("tracker.public.urls")),
 ]
+
+handler404 = "tracker.api.views.not_found"

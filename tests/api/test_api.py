@@ -135,9 +135,16 @@ def test_bad_parameters_get_a_400_with_a_message(summit, client, params):
     assert response.json()
 
 
-def test_unknown_slugs_are_404(db, client):
-    assert client.get("/api/v1/commitments/no-such-thing/").status_code == 404
-    assert client.get("/api/v1/pillars/no-such-thing/").status_code == 404
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/commitments/no-such-thing/", "/api/v1/pillars/no-such-thing/",
+     "/api/v1/commitments/%E2%80%AE%3Cx%3E/", "/api/v1/nothing-here/"],
+)  # fmt: skip
+def test_unknown_paths_are_json_404s(db, client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
 
 
 def test_anonymous_clients_can_only_read(summit, client):

@@ -15,7 +15,15 @@ class StrictPagination(PageNumberPagination):
             if raw is None:
                 continue
             if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-                raise ValidationError({name: "Must be a whole number of 1 or more."})
+                raise ValidationError({name: ["Must be a whole number of 1 or more."]})
             if upper and int(raw) > upper:
-                raise ValidationError({name: f"Must be at most {upper}."})
+                raise ValidationError({name: [f"Must be at most {upper}."]})
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters

@@ -1,9 +1,16 @@
 """Read-only JSON API over the stored rollups."""
 
 from django.db.models import Prefetch
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, viewsets
+from rest_framework import serializers as drf_serializers
 
 from tracker.commitments.filters import CommitmentFilter
 from tracker.commitments.models import Commitment, Milestone, Pillar
@@ -12,9 +19,34 @@ from tracker.progress.models import OverallProgress
 from . import serializers
 from .pagination import StrictPagination
 
+ERROR = OpenApiResponse(
+    inline_serializer("Error", {"detail": drf_serializers.CharField()}),
+    description="Not found: no such slug, or a page past the end.",
+)
+BAD_PARAMETERS = OpenApiResponse(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "example": {"pillar": ["Select a valid choice."]},
+    },
+    description="A parameter is malformed or names an unknown slug; each key is a "
+    "parameter and its value says what is wrong.",
+)
 
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Commitments with their progress",
+        responses={200: serializers.CommitmentSerializer, 400: BAD_PARAMETERS, 404: ERROR},
+    ),
+    retrieve=extend_schema(
+        summary="One commitment with its published milestones and sources",
+        responses={200: serializers.CommitmentDetailSerializer, 404: ERROR},
+    ),
+)
 class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
+    lookup_value_regex = "[^/]+"  # any text reaches the view, which answers a JSON 404
     filterset_class = CommitmentFilter
     pagination_class = StrictPagination
 
@@ -37,8 +69,16 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
         return serializers.CommitmentSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Pillars with their progress"),
+    retrieve=extend_schema(
+        summary="One pillar with its progress",
+        responses={200: serializers.PillarSerializer, 404: ERROR},
+    ),
+)
 class PillarViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
     serializer_class = serializers.PillarSerializer
     queryset = Pillar.objects.select_related("progress")
     pagination_class = None
@@ -49,7 +89,10 @@ class SummaryView(generics.RetrieveAPIView):
     serializer_class = serializers.SummarySerializer
     filterset_class = None
 
-    @extend_schema(summary="Overall progress of every commitment")
+    @extend_schema(
+        summary="Overall progress of every commitment",
+        responses={200: serializers.SummarySerializer, 404: ERROR},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -58,3 +101,10 @@ class SummaryView(generics.RetrieveAPIView):
         if overall is None:
             raise Http404("Progress has not been computed yet.")
         return overall
+
+
+def not_found(request, exception=None):
+    """The project's 404: JSON for API clients, the site's page for everyone else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
