@@ -143,3 +143,19 @@ def test_recompute_command_rejects_a_bad_date_and_unknown_slug(db):
         call_command("recompute_progress", "--as-of", "2026-13-01")
     with pytest.raises(CommandError, match="No commitment"):
         call_command("recompute_progress", "--commitment", "nope")
+
+
+def test_daily_run_adds_todays_point_and_keeps_the_history():
+    c = factories.commitment(target_value=Decimal(1000), target_unit="USD")
+    factories.milestone(c, occurred_on=date(2025, 10, 1), amount=Decimal(100), unit="USD")
+    engine.recompute([c.id], as_of=date(2026, 1, 1))
+    before = list(
+        CommitmentProgressHistory.objects.filter(commitment=c).values_list("as_of", flat=True)
+    )
+    engine.recompute(as_of=date(2026, 1, 2), rebuild_history=False)
+    after = list(
+        CommitmentProgressHistory.objects.filter(commitment=c).values_list("as_of", flat=True)
+    )
+    assert after == [*before, date(2026, 1, 2)]
+    engine.recompute(as_of=date(2026, 1, 2), rebuild_history=False)  # a second beat that day
+    assert CommitmentProgressHistory.objects.filter(commitment=c).count() == len(after)

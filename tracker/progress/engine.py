@@ -52,9 +52,17 @@ def _quantize(value, places):
     return round(value, places)
 
 
-def recompute(commitment_ids: Iterable[int] | None = None, as_of: date | None = None) -> int:
+def recompute(
+    commitment_ids: Iterable[int] | None = None,
+    as_of: date | None = None,
+    rebuild_history: bool = True,
+) -> int:
     """Recompute the given commitments (all when None), then every pillar and the overall.
 
+    With rebuild_history, each commitment's chart history is rewritten from its milestones
+    (a point on every day its progress changed). Without it only the as-of day's point is
+    written: the daily run needs no more, because every change to milestones, rates or
+    terms triggers a rebuilding recompute of the commitments it touches.
     Returns the number of commitments recomputed.
     """
     as_of = as_of or today()
@@ -83,7 +91,11 @@ def recompute(commitment_ids: Iterable[int] | None = None, as_of: date | None = 
     now = timezone.now()
     current, history = [], []
     for cid, commitment_terms in terms.items():
-        days = rules.progress_dates(commitment_terms, facts[cid], as_of)
+        days = (
+            rules.progress_dates(commitment_terms, facts[cid], as_of)
+            if rebuild_history
+            else [as_of]
+        )
         series = rules.evaluate_series(commitment_terms, facts[cid], rates, days, limits)
         latest = series[-1]
         current.append(
@@ -130,11 +142,18 @@ def recompute(commitment_ids: Iterable[int] | None = None, as_of: date | None = 
                 "stale",
             ],
         )
-        stale_history = CommitmentProgressHistory.objects.all()
-        if commitment_ids is not None:
-            stale_history = stale_history.filter(commitment_id__in=commitment_ids)
-        stale_history.delete()
-        CommitmentProgressHistory.objects.bulk_create(history, batch_size=2000)
+        if rebuild_history:
+            old_history = CommitmentProgressHistory.objects.all()
+            if commitment_ids is not None:
+                old_history = old_history.filter(commitment_id__in=commitment_ids)
+            old_history.delete()
+        CommitmentProgressHistory.objects.bulk_create(
+            history,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["commitment", "as_of"],
+            update_fields=["achieved_value", "progress", "expected_progress", "status"],
+        )
         refresh_groups(as_of, now)
 
     transaction.on_commit(lambda: rollups_changed.send(sender=recompute))

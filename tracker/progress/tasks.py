@@ -24,7 +24,9 @@ def recompute_commitments(commitment_ids: list[int], as_of: str | None = None) -
 
 @shared_task(**RETRY)
 def recompute_all(as_of: str | None = None) -> int:
-    return engine.recompute(None, date.fromisoformat(as_of) if as_of else None)
+    """The daily run: every commitment's current figures and today's point on its chart."""
+    as_of_date = date.fromisoformat(as_of) if as_of else None
+    return engine.recompute(None, as_of_date, rebuild_history=False)
 
 
 @shared_task(**RETRY)
