@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tracker.progress",
     "tracker.api",
     "tracker.public",
+    "tracker.digest",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracker.progress.tasks.recompute_stale",
         "schedule": crontab(minute="*/10"),
     },
+    # Monday 07:00 India time, for the seven days to Sunday (UTC).
+    "send-weekly-digest": {
+        "task": "tracker.digest.tasks.send_weekly_digest",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 
 # --- Progress engine ----------------------------------------------------------------
@@ -165,6 +171,17 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "India–Japan Tracker <tracker@localhost>")
+
+# --- Weekly digest ------------------------------------------------------------------
+DIGEST_CONFIRM_MAX_AGE_DAYS = int(os.environ.get("DIGEST_CONFIRM_MAX_AGE_DAYS", "7"))
+# Whether a reader with nothing new in their pillars gets a short note (else no email).
+DIGEST_SEND_EMPTY = env_bool("DIGEST_SEND_EMPTY", False)
+# Attempts per address and week before a failed digest is given up.
+DIGEST_MAX_ATTEMPTS = int(os.environ.get("DIGEST_MAX_ATTEMPTS", "3"))
+DIGEST_RETRY_DELAY_SECONDS = int(os.environ.get("DIGEST_RETRY_DELAY_SECONDS", "1800"))
+# Subscribe requests per client IP address and period.
+DIGEST_SUBSCRIBE_LIMIT = int(os.environ.get("DIGEST_SUBSCRIBE_LIMIT", "5"))
+DIGEST_SUBSCRIBE_PERIOD_SECONDS = int(os.environ.get("DIGEST_SUBSCRIBE_PERIOD_SECONDS", "3600"))
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

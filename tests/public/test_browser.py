@@ -76,7 +76,7 @@ def test_pages_fit_phone_and_desktop_without_horizontal_scroll(
     page.set_viewport_size({"width": WIDTHS[screen], "height": 800})
     yen = Commitment.objects.get(target_unit="JPY", target_value=Decimal("1e13"))
     paths = ["/", "/commitments/", yen.get_absolute_url(), "/pillars/security-cooperation/",
-             "/agreements/", "/sources/", "/methodology/"]  # fmt: skip
+             "/agreements/", "/sources/", "/methodology/", "/subscribe/"]  # fmt: skip
     for path in paths:
         page.goto(live_server.url + path)
         overflow = page.evaluate(
@@ -102,7 +102,7 @@ def test_pages_pass_an_axe_wcag_aa_audit(summit, live_server, page):
     yen = Commitment.objects.get(target_unit="JPY", target_value=Decimal("1e13"))
     failures = {}
     for path in ["/", "/commitments/?pillar=health", yen.get_absolute_url(), "/methodology/",
-                 "/sources/"]:  # fmt: skip
+                 "/sources/", "/subscribe/"]:  # fmt: skip
         page.goto(live_server.url + path)
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(

@@ -6,6 +6,8 @@ from .models import CommitmentProgress, OverallProgress, PillarProgress
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the system writes: editors may look, nobody edits or deletes."""
+
     def has_add_permission(self, request):
         return False
 

@@ -1,0 +1,261 @@
+"""The weekly send: what each reader gets, once, and what happens when an address fails."""
+
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+from tracker.digest import sending
+from tracker.digest.models import DigestSend, Subscriber
+from tracker.digest.tasks import send_weekly_digest
+
+from . import mail_backends
+from .conftest import AS_OF, IN_WINDOW, subscriber
+
+pytestmark = pytest.mark.django_db
+NEXT_WEEK = AS_OF + timedelta(days=7)
+
+
+def send(as_of=AS_OF):
+    call_command("send_weekly_digest", "--as-of", as_of.isoformat(), stdout=io.StringIO())
+
+
+def html_of(message):
+    (html, mimetype), *_ = message.alternatives
+    assert mimetype == "text/html"
+    return html
+
+
+@pytest.fixture
+def refusing_backend(settings):
+    settings.EMAIL_BACKEND = "tests.digest.mail_backends.RefusingBackend"
+    yield mail_backends.REFUSED
+    mail_backends.REFUSED.clear()
+
+
+def test_subscribe_confirm_digest_rerun_unsubscribe_end_to_end(summit, client, mailoutbox):
+    subscribe = client.post("/subscribe/", {"email": "Reporter@Example.org"})
+    assert subscribe.status_code == 302
+    assert len(mailoutbox) == 1
+    confirm_path = re.search(
+        r"https://tracker\.example(/subscribe/confirm/\S+/)", mailoutbox[0].body
+    )
+    assert client.get(confirm_path.group(1)).status_code == 200
+
+    commitment = factories.commitment(title="Tokyo–Ahmedabad trainees", target_unit="persons")
+    factories.milestone(
+        commitment, title="First 200 trainees arrive", amount=200, unit="persons",
+        occurred_on=date(2025, 9, 9), published_at=IN_WINDOW,
+    )  # fmt: skip
+    send()
+    assert len(mailoutbox) == 2
+    digest = mailoutbox[1]
+    assert digest.to == ["reporter@example.org"]
+    assert "First 200 trainees arrive" in digest.body
+    assert "First 200 trainees arrive" in html_of(digest)
+    assert digest.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe_url = re.fullmatch(r"<(https://[^>]+)>", digest.extra_headers["List-Unsubscribe"])
+    assert unsubscribe_url.group(1) in digest.body
+
+    send()
+    assert len(mailoutbox) == 2
+
+    one_click = Client(enforce_csrf_checks=True).post(
+        unsubscribe_url.group(1).removeprefix("https://tracker.example"),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert one_click.status_code == 200
+    factories.milestone(commitment, title="More trainees", amount=100, unit="persons",
+                        published_at=IN_WINDOW + timedelta(days=7))  # fmt: skip
+    send(NEXT_WEEK)
+    assert len(mailoutbox) == 2
+
+
+def test_an_unconfirmed_address_gets_only_its_confirmation(two_pillars, client, mailoutbox):
+    client.post("/subscribe/", {"email": "reader@example.org"})
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    send()
+    assert len(mailoutbox) == 1
+    assert "/subscribe/confirm/" in mailoutbox[0].body
+
+
+def test_a_reader_of_one_pillar_does_not_get_another_pillars_milestone(two_pillars, mailoutbox):
+    subscriber("mobility@example.org", two_pillars["mobility"])
+    subscriber("health@example.org", two_pillars["health"])
+    subscriber("all@example.org")
+    factories.milestone(two_pillars["workers"], title="Second cohort", published_at=IN_WINDOW)
+    send()
+    assert sorted(m.to[0] for m in mailoutbox) == ["all@example.org", "mobility@example.org"]
+    assert all("Second cohort" in m.body for m in mailoutbox)
+
+
+def test_with_send_empty_a_quiet_week_gets_a_short_note(two_pillars, mailoutbox, settings):
+    settings.DIGEST_SEND_EMPTY = True
+    subscriber("health@example.org", two_pillars["health"])
+    factories.milestone(two_pillars["workers"], title="Second cohort", published_at=IN_WINDOW)
+    send()
+    (note,) = mailoutbox
+    assert "No new milestones" in note.subject
+    assert "Second cohort" not in note.body
+    assert "No new milestones were published in your pillars" in note.body
+
+
+def test_the_digest_links_to_the_pages_with_absolute_urls(two_pillars, mailoutbox):
+    subscriber("reader@example.org")
+    milestone = factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    send()
+    workers = two_pillars["workers"].get_absolute_url()
+    assert f"https://tracker.example{workers}#milestone-{milestone.pk}" in mailoutbox[0].body
+    assert f'href="https://tracker.example{workers}#milestone-{milestone.pk}"' in html_of(
+        mailoutbox[0]
+    )
+    assert "https://tracker.example/subscribe/manage/" in mailoutbox[0].body
+
+
+def test_milestone_descriptions_are_sanitized_html_and_plain_text(two_pillars, mailoutbox):
+    subscriber("reader@example.org")
+    factories.milestone(
+        two_pillars["workers"], title="News", published_at=IN_WINDOW,
+        description="**Signed** in Tokyo.<script>alert(1)</script>",
+    )  # fmt: skip
+    send()
+    html = html_of(mailoutbox[0])
+    assert "<strong>Signed</strong> in Tokyo." in html
+    assert "<script>" not in html
+    assert "**Signed** in Tokyo." in mailoutbox[0].body
+
+
+def test_a_rerun_for_the_same_week_sends_nothing_more(two_pillars, mailoutbox):
+    subscriber("reader@example.org")
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    send()
+    send()
+    assert len(mailoutbox) == 1
+    send_row = DigestSend.objects.get()
+    assert (send_row.week, send_row.status, send_row.attempts) == (AS_OF, "sent", 1)
+    assert send_row.sent_at is not None
+
+
+def test_a_digest_claimed_by_another_sender_is_not_sent_again(two_pillars, mailoutbox):
+    reader = subscriber("reader@example.org")
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    DigestSend.objects.create(subscriber=reader, week=AS_OF, status="pending", attempts=1)
+    send()
+    assert mailoutbox == []
+
+
+def test_one_failing_address_does_not_stop_the_others(two_pillars, mailoutbox, refusing_backend):
+    subscriber("first@example.org")
+    subscriber("bounces@example.org")
+    subscriber("last@example.org")
+    refusing_backend.add("bounces@example.org")
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    send()
+    assert sorted(m.to[0] for m in mailoutbox) == ["first@example.org", "last@example.org"]
+    failed = DigestSend.objects.get(status="failed")
+    assert failed.subscriber.email == "bounces@example.org"
+    assert "SMTPRecipientsRefused" in failed.error
+
+
+def test_a_failed_address_is_retried_on_the_next_run(two_pillars, mailoutbox, refusing_backend):
+    subscriber("reader@example.org")
+    refusing_backend.add("reader@example.org")
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    send()
+    refusing_backend.clear()
+    send()
+    assert len(mailoutbox) == 1
+    row = DigestSend.objects.get()
+    assert (row.status, row.attempts, row.error) == ("sent", 2, "")
+
+
+def test_a_failing_address_is_tried_at_most_max_attempts(
+    two_pillars, mailoutbox, refusing_backend, settings
+):
+    subscriber("reader@example.org")
+    refusing_backend.add("reader@example.org")
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    for _ in range(settings.DIGEST_MAX_ATTEMPTS + 2):
+        send()
+    row = DigestSend.objects.get()
+    assert (row.status, row.attempts) == ("failed", settings.DIGEST_MAX_ATTEMPTS)
+
+
+def test_the_task_reruns_the_week_while_a_failed_address_has_attempts_left(
+    two_pillars, refusing_backend, settings
+):
+    subscriber("reader@example.org")
+    refusing_backend.add("reader@example.org")
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    send_weekly_digest.delay(AS_OF.isoformat())
+    assert DigestSend.objects.get().attempts == settings.DIGEST_MAX_ATTEMPTS
+
+
+def test_the_task_defaults_to_the_week_ending_yesterday(two_pillars, mailoutbox):
+    subscriber("reader@example.org")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    published = datetime.combine(yesterday, datetime.min.time(), tzinfo=UTC)
+    factories.milestone(two_pillars["workers"], title="News", published_at=published)
+    assert send_weekly_digest.delay().get() == 1
+    assert DigestSend.objects.get().week == yesterday
+
+
+def test_the_beat_sends_the_digest_on_monday_morning_india_time(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["send-weekly-digest"]
+    assert entry["task"] == send_weekly_digest.name
+    assert entry["schedule"].day_of_week == {1}
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {0})
+    assert settings.CELERY_TIMEZONE == "Asia/Kolkata"
+
+
+def test_window_includes_both_ends_by_utc_date(two_pillars, mailoutbox):
+    subscriber("reader@example.org")
+    start = datetime(2025, 9, 8, tzinfo=UTC)
+    for title, published_at in [
+        ("Just before", start - timedelta(seconds=1)),
+        ("First moment", start),
+        ("Last moment", start + timedelta(days=7, seconds=-1)),
+        ("Just after", start + timedelta(days=7)),
+    ]:
+        factories.milestone(two_pillars["workers"], title=title, published_at=published_at)
+    send()
+    body = mailoutbox[0].body
+    assert "First moment" in body and "Last moment" in body
+    assert "Just before" not in body and "Just after" not in body
+
+
+def build_queries(readers: int, pillars) -> int:
+    selections = [(), (pillars["mobility"],), (pillars["health"],), tuple(pillars.values())]
+    Subscriber.objects.all().delete()
+    for n in range(readers):
+        subscriber(f"reader{n}@example.org", *selections[n % len(selections)])
+    with CaptureQueriesContext(connection) as queries:
+        batch = sending.prepare_week(AS_OF)
+        messages = list(batch.messages())
+    assert len(messages) == readers
+    return len(queries)
+
+
+def test_building_the_digests_takes_the_same_queries_for_3_and_30_readers(two_pillars):
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    factories.milestone(two_pillars["clinics"], title="More news", published_at=IN_WINDOW)
+    pillars = {"mobility": two_pillars["mobility"], "health": two_pillars["health"]}
+    assert build_queries(3, pillars) == build_queries(30, pillars)
+
+
+def test_each_send_adds_only_its_claim_and_its_record(two_pillars, django_assert_num_queries):
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    for n in range(10):
+        subscriber(f"reader{n}@example.org")
+    with CaptureQueriesContext(connection) as build:
+        list(sending.prepare_week(AS_OF).messages())
+    DigestSend.objects.all().delete()
+    with django_assert_num_queries(len(build) + 1 + 2 * 10):
+        sending.send_weekly_digest(AS_OF)
