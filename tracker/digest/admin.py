@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 
 from tracker.progress.admin import ReadOnlyAdmin
+from tracker.progress.engine import today
 
 from . import sending, services
 from .forms import PreviewForm
@@ -82,7 +82,7 @@ class DigestSendAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         form = PreviewForm(request.GET or None)
-        as_of, pillar_ids = timezone.now().date(), frozenset()
+        as_of, pillar_ids = today(), frozenset()
         if form.is_valid():
             as_of = form.cleaned_data["as_of"]
             pillar_ids = frozenset(p.id for p in form.cleaned_data["pillars"])

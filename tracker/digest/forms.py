@@ -1,7 +1,7 @@
 from django import forms
-from django.utils import timezone
 
 from tracker.commitments.models import Pillar
+from tracker.progress.engine import today
 
 
 def pillar_choices(label: str):
@@ -37,4 +37,4 @@ class PreviewForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["as_of"].initial = timezone.now().date()
+        self.fields["as_of"].initial = today()

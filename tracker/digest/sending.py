@@ -23,17 +23,12 @@ from django.utils import timezone
 
 from tracker.commitments.models import Commitment, Milestone, Pillar
 from tracker.progress import rules
-from tracker.progress.engine import load_rates, thresholds
+from tracker.progress.engine import load_rates, thresholds, today
 
 from . import content, emails
 from .models import DigestSend, Subscriber
 
 logger = logging.getLogger(__name__)
-
-
-def today() -> date:
-    """Today in UTC: the command's default as-of date."""
-    return timezone.now().date()
 
 
 def last_complete_day() -> date:

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.digest import content, sending
+from tracker.progress.engine import today
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of=None, **options):
         try:
-            as_of_date = date.fromisoformat(as_of) if as_of else sending.today()
+            as_of_date = date.fromisoformat(as_of) if as_of else today()
         except ValueError as error:
             raise CommandError(f"--as-of must be a date as YYYY-MM-DD: {error}") from error
         report = sending.send_weekly_digest(as_of_date)
