@@ -9,12 +9,12 @@ SEED_FIXTURES = [
     str(settings.BASE_DIR / "fixtures" / f"{name}.json")
     for name in (
         "sources",
+        "meetings",
         "pillars",
         "sectors",
         "agreements",
         "commitments",
         "milestones",
-        "exchange_rates",
     )
 ]
 
