@@ -39,6 +39,8 @@ def commitment(**fields):
         "target_unit": "USD",
         "start_date": date(2025, 8, 29),
         "deadline": date(2035, 8, 29),
+        "deadline_basis": "stated",
+        "deadline_words": "“over the next decade”",
     } | fields
     values.setdefault("pillar", pillar() if "pillar" not in fields else fields["pillar"])
     values.setdefault("agreement", agreement())
@@ -47,10 +49,15 @@ def commitment(**fields):
     return created
 
 
-def milestone(commitment, **fields):
+def milestone(commitment, sources=None, **fields):
+    """A published milestone citing a new source (pass sources=[] for one that cites none)."""
     values = {
         "occurred_on": date(2025, 9, 1),
         "title": "Something happened",
         "status": "published",
     } | fields
-    return Milestone.objects.create(commitment=commitment, **values)
+    if commitment.kind == "deliverable" and values.get("kind", "evidence") == "evidence":
+        values.setdefault("stage", "agreed")
+    created = Milestone.objects.create(commitment=commitment, **values)
+    created.sources.set([source()] if sources is None else sources)
+    return created

@@ -11,6 +11,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from tracker.methodology import vocabulary
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -161,6 +163,8 @@ CELERY_BEAT_SCHEDULE = {
 # Status thresholds, as fractions of expected progress (the methodology page quotes them).
 PROGRESS_ON_TRACK_RATIO = os.environ.get("PROGRESS_ON_TRACK_RATIO", "0.9")
 PROGRESS_AT_RISK_RATIO = os.environ.get("PROGRESS_AT_RISK_RATIO", "0.5")
+# Pages flag a commitment with no counted evidence for longer than this many days.
+EVIDENCE_QUIET_DAYS = int(os.environ.get("EVIDENCE_QUIET_DAYS", "365"))
 
 # --- Email --------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -197,6 +201,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only progress of the commitments made at the 2025 India–Japan summit.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name per vocabulary, so clients see which set of values each field takes.
+    "ENUM_NAME_OVERRIDES": {
+        name: vocabulary.choices(table, order)
+        for name, table, order in [
+            ("StatusEnum", vocabulary.STATUS_LABELS, vocabulary.STATUSES),
+            ("ComputedStatusEnum", vocabulary.STATUS_LABELS, vocabulary.COMPUTED_STATUSES),
+            ("AssessedStatusEnum", vocabulary.STATUS_LABELS, vocabulary.ASSESSED_STATUSES),
+            ("CommitmentKindEnum", vocabulary.KINDS, None),
+            ("MilestoneKindEnum", vocabulary.MILESTONE_KINDS, None),
+            ("StageEnum", vocabulary.STAGE_LABELS, vocabulary.STAGES),
+            ("EvidencedStageEnum", vocabulary.STAGE_LABELS, vocabulary.EVIDENCED_STAGES),
+            ("DeadlineBasisEnum", vocabulary.DEADLINE_BASES, None),
+        ]
+    },
 }
 
 # --- Production hardening (DEBUG off) ----------------------------------------------

@@ -1,10 +1,13 @@
 """The read-only JSON API: shapes, filters, errors."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from tracker.commitments.models import Commitment, Milestone, Pillar
+from tests import factories
+from tracker.commitments.models import Commitment, Pillar
+from tracker.progress.engine import today
 from tracker.progress.models import CommitmentProgress
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +29,16 @@ LIST_FIELDS = {
     "as_of",
     "computed_at",
     "url",
+    # issue 13
+    "meeting",
+    "parent",
+    "stage",
+    "deadline_basis",
+    "deadline_words",
+    "computed_status",
+    "assessment",
+    "last_evidence_on",
+    "no_recent_evidence",
 }
 
 
@@ -46,45 +59,60 @@ def test_ten_trillion_yen_target_reads_exactly(summit, client):
     row = CommitmentProgress.objects.get(commitment__slug=slug)
     assert item["status"] == row.status and item["progress"] == float(row.progress)
     assert item["sources"] and all(s["excerpt"] for s in item["sources"])
+    assert item["deadline_basis"] == "stated" and item["stage"] is None
+
+
+def test_deliverables_carry_a_stage_and_no_progress_figure(summit, client):
+    slug = Commitment.objects.get(slug__startswith="chandrayaan-5").slug
+    item = client.get(f"/api/v1/commitments/{slug}/").json()
+    assert item["kind"] == "deliverable"
+    assert item["stage"] == "agreed" and item["progress"] is None
+    assert item["status"] == item["computed_status"] == "in_progress"
+    assert item["deadline_basis"] == "assumed" and item["deadline_words"]
+    assert item["last_evidence_on"] == "2025-08-29"
 
 
 def test_detail_lists_only_published_milestones(summit, client):
     c = Commitment.objects.filter(milestones__isnull=False).first()
-    Milestone.objects.create(
-        commitment=c,
-        occurred_on="2026-01-01",
-        title="Secret draft",
-        status="draft",
-        percent_complete=50 if c.kind == "milestone" else None,
-        amount=None if c.kind == "milestone" else 1,
-        unit="" if c.kind == "milestone" else c.target_unit,
-    )
+    factories.milestone(c, occurred_on=date(2025, 9, 2), title="Secret draft", status="draft")
     item = client.get(f"/api/v1/commitments/{c.slug}/").json()
     titles = [m["title"] for m in item["milestones"]]
     assert "Secret draft" not in titles
-    assert len(titles) == c.milestones.published().count()
+    assert titles and len(titles) == c.milestones.on_record(today()).count()
 
 
-@pytest.mark.parametrize("field", ["pillar", "kind", "status", "agreement"])
+FILTER_LOOKUPS = {
+    "pillar": "pillar__slug",
+    "kind": "kind",
+    "status": "progress__status",
+    "stage": "progress__stage",
+    "agreement": "agreement__slug",
+    "meeting": "meeting__slug",
+    "deadline_basis": "deadline_basis",
+}
+# A value of each filter that the seed data holds, with the smaller share of matches.
+FILTER_VALUES = {
+    "pillar": "economic-security",
+    "kind": "quantitative",
+    "status": "in_progress",
+    "stage": "agreed",
+    "agreement": None,  # the first agreement that has commitments
+    "meeting": "modi-takaichi-meeting",
+    "deadline_basis": "stated",
+}
+
+
+@pytest.mark.parametrize("field", FILTER_LOOKUPS)
 def test_filters_return_exactly_the_matching_commitments(summit, client, field):
-    sample = Commitment.objects.with_progress().first()
-    value = {
-        "pillar": sample.pillar.slug,
-        "kind": sample.kind,
-        "status": sample.progress.status,
-        "agreement": sample.agreement.slug,
-    }[field]
-    body = client.get("/api/v1/commitments/", {field: value, "page_size": 500}).json()
-    lookup = {
-        "pillar": "pillar__slug",
-        "status": "progress__status",
-        "agreement": "agreement__slug",
-    }
-    expected = set(
-        Commitment.objects.filter(**{lookup.get(field, field): value}).values_list(
-            "slug", flat=True
-        )
+    value = (
+        FILTER_VALUES[field]
+        or (Commitment.objects.exclude(agreement=None).values_list("agreement__slug", flat=True)[0])
     )
+    body = client.get("/api/v1/commitments/", {field: value, "page_size": 500}).json()
+    expected = set(
+        Commitment.objects.filter(**{FILTER_LOOKUPS[field]: value}).values_list("slug", flat=True)
+    )
+    assert expected and len(expected) < Commitment.objects.count()
     assert {item["slug"] for item in body["results"]} == expected
 
 
@@ -103,6 +131,7 @@ def test_pillars_and_summary(summit, client):
         "order",
         "progress",
         "status_counts",
+        "stage_counts",
         "commitment_count",
         "as_of",
     } <= set(first)
@@ -112,6 +141,10 @@ def test_pillars_and_summary(summit, client):
     )
     summary = client.get("/api/v1/summary/").json()
     assert sum(summary["status_counts"].values()) == Commitment.objects.count()
+    assert (
+        sum(summary["stage_counts"].values())
+        == Commitment.objects.filter(kind="deliverable").count()
+    )
     assert 0 <= summary["progress"] <= 1
 
 
@@ -120,6 +153,10 @@ def test_pillars_and_summary(summit, client):
     [
         {"pillar": "no-such-pillar"},
         {"status": "exploded"},
+        {"status": "not_started"},  # a status the vocabulary no longer has
+        {"kind": "milestone"},  # the kind renamed to deliverable
+        {"stage": "halfway"},
+        {"meeting": "no-such-meeting"},
         {"kind": "' OR 1=1 --"},
         {"page": "abc"},
         {"page": "-1"},
@@ -160,5 +197,6 @@ def test_openapi_schema_documents_the_filters(db, client):
     schema = response.json() if response["Content-Type"].startswith("application/json") else None
     text = response.content.decode()
     assert "/api/v1/commitments/" in text
-    for name in ("pillar", "agreement", "status", "kind", "q", "page_size"):
+    for name in ("pillar", "agreement", "status", "stage", "kind", "deadline_basis", "meeting",
+                 "q", "page_size"):  # fmt: skip
         assert f"name: {name}" in text or f'"name": "{name}"' in text or (schema and name in text)

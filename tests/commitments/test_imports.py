@@ -1,18 +1,22 @@
 """All-or-nothing CSV imports, through the management commands and the admin."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 
+from tests.summit import JBIC_LOAN
+from tracker.commitments.imports import MILESTONE_COLUMNS
 from tracker.commitments.models import Commitment, ExchangeRate, Milestone, Source
 from tracker.progress.models import CommitmentProgress
 
 pytestmark = pytest.mark.django_db
-HEADER = (
+HEADER = "commitment,occurred_on,kind,title,amount,unit,stage,status,source_url,source_title\n"
+OLD_HEADER = (
     "commitment,occurred_on,title,amount,unit,percent_complete,status,source_url,source_title\n"
 )
 
@@ -32,6 +36,14 @@ def achieved(commitment):
     return CommitmentProgress.objects.get(commitment=commitment).achieved_value
 
 
+def tomorrow():
+    return (timezone.localdate() + timedelta(days=1)).isoformat()
+
+
+def test_the_columns_are_the_documented_ones():
+    assert ",".join(MILESTONE_COLUMNS) + "\n" == HEADER
+
+
 def test_mixed_currency_milestones_move_achieved_value_by_the_converted_sum(
     tmp_path, yen_target, django_capture_on_commit_callbacks
 ):
@@ -46,11 +58,10 @@ def test_mixed_currency_milestones_move_achieved_value_by_the_converted_sum(
         tmp_path,
         "milestones.csv",
         HEADER
-        + f"{s},2026-01-20,Yen tranche,300000000000,JPY,,published,https://example.org/a,A\n"
-        + f"{s},2026-01-20,Rupee tranche,8000000000,INR,,published,https://example.org/b,B\n"
-        + f"{s},2026-03-05,Dollar tranche,1000000000,USD,,published,https://example.org/a,A\n"
-        + f"{s},2026-03-05,Draft tranche,9000000000000,JPY,,draft,,\n"
-        + f"{s},2099-01-01,Future tranche,9000000000000,JPY,,published,,\n",
+        + f"{s},2026-01-20,evidence,Yen tranche,300000000000,JPY,,published,https://example.org/a,A\n"
+        + f"{s},2026-01-20,,Rupee tranche,8000000000,INR,,published,https://example.org/b,B\n"
+        + f"{s},2026-03-05,Evidence,Dollar tranche,1000000000,USD,,published,https://example.org/a,A\n"
+        + f"{s},2026-03-05,evidence,Draft tranche,9000000000000,JPY,,draft,,\n",
     )
     call_command("recompute_progress", "--as-of", "2026-06-01")
     before = achieved(yen_target)
@@ -58,9 +69,104 @@ def test_mixed_currency_milestones_move_achieved_value_by_the_converted_sum(
         call_command("import_rates", rates)
         call_command("import_milestones", milestones)
     call_command("recompute_progress", "--as-of", "2026-06-01")
-    # ¥300bn + ₹8bn at 80/USD × 150 (¥15bn) + $1bn × 140 (¥140bn); no drafts or future rows.
+    # ¥300bn + ₹8bn at 80/USD × 150 (¥15bn) + $1bn × 140 (¥140bn); no drafts.
     assert achieved(yen_target) - before == Decimal("455000000000")
     assert Source.objects.filter(url="https://example.org/a").count() == 1
+    assert set(
+        Milestone.objects.filter(title__endswith="tranche").values_list("kind", flat=True)
+    ) == {"evidence"}
+
+
+def test_kind_and_stage_columns(tmp_path, summit, django_capture_on_commit_callbacks):
+    loan = Commitment.objects.get(slug=JBIC_LOAN)
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER + f"{JBIC_LOAN},2026-02-01,evidence,First disbursement,,,Under_Way,published,"
+        "https://example.org/jbic,JBIC\n"
+        + f"{JBIC_LOAN},{tomorrow()},planned,Plant opening,,,,published,"
+        "https://example.org/jbic,JBIC\n",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_milestones", path)
+    disbursed = Milestone.objects.get(title="First disbursement")
+    assert (disbursed.kind, disbursed.stage, disbursed.status) == (
+        "evidence",
+        "under_way",
+        "published",
+    )
+    opening = Milestone.objects.get(title="Plant opening")
+    assert (opening.kind, opening.stage) == ("planned", "")
+    assert list(Milestone.objects.upcoming()) == [opening]
+    progress = CommitmentProgress.objects.get(commitment=loan)
+    assert progress.stage == "under_way"
+    assert progress.last_evidence_on == date(2026, 2, 1)  # the planned opening counts for nothing
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (
+            f"{JBIC_LOAN},2026-02-01,evidence,No stage,,,,published,https://example.org/x,X",
+            "line 3: stage: Choose the completion stage this evidence shows.",
+        ),
+        (
+            "japanese-private-investment-10-trillion-yen,2026-02-01,evidence,No source,1,JPY,,"
+            "published,,",
+            "line 3: a published milestone needs a source_url",
+        ),
+        (
+            f"{JBIC_LOAN},2026-02-01,planned,Planned but unsourced,,,,published,,",
+            "line 3: a published milestone needs a source_url",
+        ),
+        (
+            f"{JBIC_LOAN},2099-01-01,evidence,Not yet,,,complete,published,https://example.org/x,X",
+            "line 3: occurred_on 2099-01-01 is in the future: import it as planned, or as a draft",
+        ),
+        (
+            f"{JBIC_LOAN},2026-02-01,milestone,Old kind,,,agreed,draft,,",
+            "line 3: kind 'milestone' is not one of evidence, planned",
+        ),
+        (
+            f"{JBIC_LOAN},2026-02-01,reaffirmed,Said again,,,,draft,,",
+            "line 3: kind 'reaffirmed' is not one of evidence, planned (record a reaffirmation, "
+            "with its meeting, in the admin)",
+        ),
+        (
+            f"{JBIC_LOAN},2026-02-01,evidence,Announced,,,announced,draft,,",
+            "line 3: stage:",
+        ),
+        (
+            f"{JBIC_LOAN},2026-02-01,planned,Planned with a stage,,,agreed,draft,,",
+            "line 3: stage: A planned event moves nothing; leave the stage empty.",
+        ),
+    ],
+)
+def test_a_refused_row_is_named_and_nothing_is_imported(tmp_path, summit, capsys, row, message):
+    good = f"{JBIC_LOAN},2026-01-10,evidence,Fine,,,agreed,published,https://example.org/ok,OK\n"
+    path = write(tmp_path, "m.csv", HEADER + good + row + "\n")
+    before = (Milestone.objects.count(), Source.objects.count())
+    with pytest.raises(CommandError, match="Nothing imported: 1 bad row"):
+        call_command("import_milestones", path)
+    errors = capsys.readouterr().err
+    assert message in errors
+    assert "line 2" not in errors
+    assert (Milestone.objects.count(), Source.objects.count()) == before
+
+
+def test_a_future_row_is_accepted_as_a_draft_or_as_planned(tmp_path, summit):
+    later = tomorrow()
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER
+        + f"{JBIC_LOAN},{later},evidence,Draft for later,,,under_way,draft,,\n"
+        + f"{JBIC_LOAN},{later},planned,Planned,,,,published,https://example.org/p,P\n"
+        + f"{JBIC_LOAN},{timezone.localdate().isoformat()},evidence,Today,,,agreed,published,"
+        "https://example.org/p,P\n",
+    )
+    call_command("import_milestones", path)
+    assert Milestone.objects.filter(title__in=["Draft for later", "Planned", "Today"]).count() == 3
 
 
 def test_one_bad_row_imports_nothing_and_names_every_bad_row(tmp_path, yen_target, capsys):
@@ -69,48 +175,61 @@ def test_one_bad_row_imports_nothing_and_names_every_bad_row(tmp_path, yen_targe
         tmp_path,
         "m.csv",
         HEADER
-        + f"{s},2026-01-20,Fine,1,JPY,,published,,\n"
-        + "no-such-commitment,2026-01-20,Bad slug,1,JPY,,published,,\n"
-        + f"{s},2026-02-30,Bad date,1,JPY,,published,,\n"
-        + f"{s},2026-01-20,Negative,-5,JPY,,published,,\n"
-        + f"{s},2026-01-20,People,5,persons,,published,,\n",
+        + f"{s},2026-01-20,evidence,Fine,1,JPY,,published,https://example.org/a,A\n"
+        + "no-such-commitment,2026-01-20,evidence,Bad slug,1,JPY,,published,https://a.org/,A\n"
+        + f"{s},2026-02-30,evidence,Bad date,1,JPY,,published,https://example.org/a,A\n"
+        + f"{s},2026-01-20,evidence,Negative,-5,JPY,,published,https://example.org/a,A\n"
+        + f"{s},2026-01-20,evidence,People,5,persons,,published,https://example.org/a,A\n"
+        + f"{s},2026-01-20,evidence,Unsourced,5,JPY,,published,,\n"
+        + f"{s},2099-01-20,evidence,Future,5,JPY,,published,https://example.org/a,A\n"
+        + f"{s},2026-01-20,evidence,Fine too,1,JPY,,draft,,\n",
     )
-    before = Milestone.objects.count()
-    with pytest.raises(CommandError, match="Nothing imported: 4 bad row"):
+    before = (Milestone.objects.count(), Source.objects.count())
+    with pytest.raises(CommandError, match="Nothing imported: 6 bad row"):
         call_command("import_milestones", path)
     errors = capsys.readouterr().err
     assert "line 3: no commitment with slug 'no-such-commitment'" in errors
     assert "line 4: occurred_on '2026-02-30' is not a date" in errors
-    assert "line 5:" in errors and "line 6:" in errors and "line 2:" not in errors
-    assert Milestone.objects.count() == before
+    assert "line 5: amount: An amount cannot be negative." in errors
+    assert "line 6: unit: persons cannot be added to a target in JPY" in errors
+    assert "line 7: a published milestone needs a source_url" in errors
+    assert "line 8: occurred_on 2099-01-20 is in the future" in errors
+    assert "line 2:" not in errors and "line 9:" not in errors
+    assert (Milestone.objects.count(), Source.objects.count()) == before
 
 
 def test_dry_run_checks_but_writes_nothing(tmp_path, yen_target, capsys):
     path = write(
-        tmp_path, "m.csv", HEADER + f"{yen_target.slug},2026-01-20,Fine,1,JPY,,published,,\n"
+        tmp_path,
+        "m.csv",
+        HEADER + f"{yen_target.slug},2026-01-20,evidence,Fine,1,JPY,,published,https://e.org/,E\n",
     )
-    before = Milestone.objects.count()
+    before = (Milestone.objects.count(), Source.objects.count())
     call_command("import_milestones", path, "--dry-run")
     assert "Would import 1 milestone" in capsys.readouterr().out
-    assert Milestone.objects.count() == before
+    assert (Milestone.objects.count(), Source.objects.count()) == before
 
 
 def test_excel_byte_order_mark_is_accepted(tmp_path, yen_target):
     path = write(
         tmp_path,
         "m.csv",
-        HEADER + f"{yen_target.slug},2026-01-20,BOM,1,JPY,,draft,,\n",
+        HEADER + f"{yen_target.slug},2026-01-20,,BOM,1,JPY,,draft,,\n",
         "utf-8-sig",
     )
     call_command("import_milestones", path)
-    assert Milestone.objects.filter(title="BOM").exists()
+    assert Milestone.objects.get(title="BOM").kind == "evidence"  # an empty kind is evidence
 
 
 @pytest.mark.parametrize(
     "content, message",
     [
         (b"\xff\xfe\x00bad", "line 1: the file is not UTF-8 text"),
-        (b"commitment,title\nx,y\n", "line 1: missing column(s) occurred_on"),
+        (b"commitment,title\nx,y\n", "line 1: missing column(s) occurred_on, kind,"),
+        (
+            OLD_HEADER.encode() + b"x,2026-01-01,t,1,JPY,,draft,,\n",
+            "missing column(s) kind, stage;",
+        ),
         (HEADER.encode(), "the file has no rows"),
     ],
 )
@@ -153,7 +272,11 @@ def test_admin_import_page_previews_then_imports(yen_target, editor_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     url = reverse("admin:commitments_milestone_import")
-    csv = (HEADER + f"{yen_target.slug},2026-01-20,From the admin,1,JPY,,draft,,\n").encode()
+    response = editor_client.get(url)
+    assert HEADER.strip() in response.content.decode()  # the page names the columns
+    csv = (
+        HEADER + f"{yen_target.slug},2026-01-20,evidence,From the admin,1,JPY,,draft,,\n"
+    ).encode()
     response = editor_client.post(url, {"file": SimpleUploadedFile("m.csv", csv), "dry_run": "on"})
     assert response.status_code == 200
     assert not Milestone.objects.filter(title="From the admin").exists()
@@ -165,9 +288,16 @@ def test_admin_import_page_previews_then_imports(yen_target, editor_client):
 def test_admin_import_page_lists_bad_rows(yen_target, editor_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    csv = (HEADER + "nope,2026-01-20,x,1,JPY,,draft,,\n").encode()
+    csv = (
+        HEADER
+        + "nope,2026-01-20,evidence,x,1,JPY,,draft,,\n"
+        + f"{yen_target.slug},2026-01-20,evidence,y,1,JPY,,published,,\n"
+    ).encode()
     response = editor_client.post(
         reverse("admin:commitments_milestone_import"), {"file": SimpleUploadedFile("m.csv", csv)}
     )
     assert response.status_code == 200
-    assert "line 2: no commitment with slug &#x27;nope&#x27;" in response.content.decode()
+    content = response.content.decode()
+    assert "line 2: no commitment with slug &#x27;nope&#x27;" in content
+    assert "line 3: a published milestone needs a source_url" in content
+    assert not Milestone.objects.filter(title__in=["x", "y"]).exists()

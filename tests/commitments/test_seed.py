@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tests.summit import JBIC_LOAN, LATER_MEETING
 from tracker.commitments.models import (
     Agreement,
     Commitment,
@@ -30,8 +31,6 @@ pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SUMMIT = date(2025, 8, 29)
-LATER_MEETING = "modi-takaichi-meeting"
-JBIC_LOAN = "jbic-loan-assam-bamboo-bioethanol"
 MODELS = {
     "sources": Source,
     "meetings": Meeting,

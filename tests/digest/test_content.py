@@ -6,35 +6,68 @@ from decimal import Decimal
 import pytest
 
 from tracker.digest import content
-from tracker.progress import rules
+from tracker.methodology import rules
+from tracker.methodology.units import RateTable
+from tracker.methodology.vocabulary import (
+    AGREED,
+    AT_RISK,
+    DELIVERABLE,
+    DRAFT,
+    IN_PROGRESS,
+    NO_EVIDENCE,
+    ON_TRACK,
+    PLANNED,
+    QUANTITATIVE,
+    REAFFIRMED,
+    STALLED,
+    UNDER_WAY,
+)
+from tracker.progress.inputs import CommitmentTree
 
 MOBILITY = content.PillarInfo(1, "Mobility", "https://t.example/pillars/mobility/", 1)
 HEALTH = content.PillarInfo(2, "Health", "https://t.example/pillars/health/", 2)
 PILLARS = [MOBILITY, HEALTH]
 START, DEADLINE = date(2025, 8, 29), date(2030, 8, 29)
-RATES = rules.RateTable()
+AS_OF = date(2025, 9, 14)  # the window of 8 to 14 September 2025
+IN_WINDOW = date(2025, 9, 10)
+RATES = RateTable()
 LIMITS = rules.Thresholds()
 
 
-def commitment(cid, pillar, kind=rules.MILESTONE, target=None, unit=""):
+def commitment(cid, pillar, kind=QUANTITATIVE, target=Decimal(1000), unit="persons", **info):
+    if kind == DELIVERABLE:
+        target, unit = None, ""
     return content.CommitmentInfo(
         id=cid,
         pillar_id=pillar.id,
         title=f"Commitment {cid}",
         url=f"https://t.example/commitments/c{cid}/",
         weight=1,
-        terms=rules.Terms(kind, target, unit, START, DEADLINE),
+        terms=rules.Terms(kind, target, unit, START, DEADLINE, "stated"),
+        **info,
     )
 
 
-def milestone(mid, cid, occurred_on, published_on, percent=None, amount=None, unit=""):
-    fact = rules.MilestoneFact(mid, occurred_on, rules.PUBLISHED, amount, unit, percent)
-    return content.PublishedMilestone(fact, cid, published_on, f"Milestone {mid}", "")
+def milestone(mid, cid, occurred_on, published_on, **fact):
+    """A published, sourced piece of evidence: 100 persons unless told otherwise."""
+    fields = {"amount": Decimal(100), "unit": "persons"} | fact
+    return content.PublishedMilestone(
+        rules.MilestoneFact(mid, occurred_on, **fields), cid, published_on, f"Milestone {mid}", ""
+    )
+
+
+def stage_milestone(mid, cid, occurred_on, published_on, stage=AGREED, **fact):
+    """Evidence of a deliverable's stage."""
+    return milestone(mid, cid, occurred_on, published_on, amount=None, unit="", stage=stage, **fact)
 
 
 def news(as_of, commitments, milestones):
     window = content.window_for(as_of)
     return content.week_news(window, PILLARS, commitments, milestones, RATES, LIMITS)
+
+
+def changes_of(week):
+    return [(x.commitment_id, x.before, x.after) for x in week.changes]
 
 
 @pytest.mark.parametrize(
@@ -85,46 +118,59 @@ def test_change_in_points(before, after, label):
 )
 def test_a_milestone_is_new_when_published_in_the_window(published_on, is_new):
     c = commitment(1, MOBILITY)
-    week = news(date(2025, 9, 14), [c], [milestone(1, 1, date(2025, 9, 1), published_on, 10)])
+    week = news(AS_OF, [c], [milestone(1, 1, date(2025, 9, 1), published_on)])
     assert bool(week.milestones) is is_new
 
 
 def test_a_back_dated_milestone_published_this_week_changes_status_this_week():
     c = commitment(1, MOBILITY)
-    week = news(date(2025, 9, 14), [c], [milestone(1, 1, date(2025, 8, 30), date(2025, 9, 10), 10)])
-    assert [(x.before, x.after) for x in week.changes] == [(rules.NOT_STARTED, rules.ON_TRACK)]
+    week = news(AS_OF, [c], [milestone(1, 1, date(2025, 8, 30), date(2025, 9, 10))])
+    assert changes_of(week) == [(1, NO_EVIDENCE, ON_TRACK)]
+    assert (week.changes[0].before_label, week.changes[0].after_label) == (
+        "No evidence yet",
+        "On track",
+    )
 
 
 def test_a_commitment_that_falls_behind_without_news_is_a_status_change():
     # 10% done on day one and nothing since: once the straight five-year path expects more
     # than 10% / 0.9, the commitment is at risk, in whichever week that day falls.
     c = commitment(1, MOBILITY)
-    early = [milestone(1, 1, START, START, 10)]
+    early = [milestone(1, 1, START, START)]
     slip = next(
         START + timedelta(days=d)
         for d in range(1, 400)
         if rules.evaluate(c.terms, [early[0].fact], RATES, START + timedelta(days=d)).status
-        == rules.AT_RISK
+        == AT_RISK
     )
     week = news(slip + timedelta(days=3), [c], early)
     assert not week.milestones
-    assert [(x.before, x.after) for x in week.changes] == [(rules.ON_TRACK, rules.AT_RISK)]
+    assert changes_of(week) == [(1, ON_TRACK, AT_RISK)]
+
+
+def test_an_assessment_dated_in_the_window_is_the_status_readers_see():
+    # On track by the rules all along; the editors judged it stalled on 10 September.
+    c = commitment(1, MOBILITY, assessments=((IN_WINDOW, STALLED),))
+    week = news(AS_OF, [c], [milestone(1, 1, START, START)])
+    assert changes_of(week) == [(1, ON_TRACK, STALLED)]
+    assert week.changes[0].after_label == "Stalled"
+    later = news(AS_OF + timedelta(days=7), [c], [milestone(1, 1, START, START)])
+    assert later.changes == ()  # still stalled: no change to report the week after
 
 
 def test_an_unchanged_status_is_not_listed():
     c = commitment(1, MOBILITY)
-    week = news(date(2025, 9, 14), [c], [milestone(1, 1, START, START, 10)])
+    week = news(AS_OF, [c], [milestone(1, 1, START, START)])
     assert week.changes == ()
 
 
 def test_pillar_progress_then_and_now_roll_up_each_side():
-    workers = commitment(1, MOBILITY, rules.QUANTITATIVE, Decimal(1000), "persons")
-    visas = commitment(2, MOBILITY, rules.QUANTITATIVE, Decimal(1000), "persons")
+    workers, visas = commitment(1, MOBILITY), commitment(2, MOBILITY)
     milestones = [
-        milestone(1, 1, START, START, amount=Decimal(200), unit="persons"),
-        milestone(2, 2, date(2025, 9, 9), date(2025, 9, 9), amount=Decimal(400), unit="persons"),
+        milestone(1, 1, START, START, amount=Decimal(200)),
+        milestone(2, 2, date(2025, 9, 9), date(2025, 9, 9), amount=Decimal(400)),
     ]
-    figure = news(date(2025, 9, 14), [workers, visas], milestones).figures[MOBILITY.id]
+    figure = news(AS_OF, [workers, visas], milestones).figures[MOBILITY.id]
     assert (figure.before, figure.after) == (Decimal("0.1"), Decimal("0.3"))
     assert (figure.before_label, figure.after_label, figure.change_label) == (
         "10%",
@@ -133,57 +179,170 @@ def test_pillar_progress_then_and_now_roll_up_each_side():
     )
 
 
+def test_a_deliverable_counts_in_its_pillar_by_its_stage():
+    # Agreed before the window, under way in it; beside a quantitative commitment at 10%.
+    loan = commitment(1, MOBILITY, DELIVERABLE)
+    workers = commitment(2, MOBILITY)
+    milestones = [
+        stage_milestone(1, 1, START, START, stage=AGREED),
+        stage_milestone(2, 1, IN_WINDOW, IN_WINDOW, stage=UNDER_WAY),
+        milestone(3, 2, START, START),
+    ]
+    week = news(AS_OF, [loan, workers], milestones)
+    figure = week.figures[MOBILITY.id]
+    assert (figure.before_label, figure.after_label) == ("10%", "20%")
+    assert week.changes == ()  # in progress then and now: a stage is not a status
+    assert [m.figure for m in week.milestones] == ["stage: Under way"]
+
+
+def test_a_deliverable_milestone_reads_its_stage_and_moves_its_status():
+    loan = commitment(1, MOBILITY, DELIVERABLE)
+    week = news(AS_OF, [loan], [stage_milestone(1, 1, IN_WINDOW, IN_WINDOW, stage=AGREED)])
+    assert [m.figure for m in week.milestones] == ["stage: Agreed"]
+    assert changes_of(week) == [(1, NO_EVIDENCE, IN_PROGRESS)]
+
+
+@pytest.mark.parametrize(
+    "fact, counts",
+    [
+        ({}, True),  # the control: the same milestone, sourced and evidence, does count
+        ({"sourced": False}, False),
+        ({"kind": PLANNED}, False),
+        ({"status": DRAFT}, False),
+    ],
+    ids=["evidence", "unsourced", "planned", "draft"],
+)
+def test_only_sourced_published_evidence_is_new_or_moves_a_status(fact, counts):
+    workers, loan = commitment(1, MOBILITY), commitment(2, MOBILITY, DELIVERABLE)
+    week = news(
+        AS_OF,
+        [workers, loan],
+        [
+            milestone(1, 1, IN_WINDOW, IN_WINDOW, **fact),
+            stage_milestone(2, 2, IN_WINDOW, IN_WINDOW, **fact),
+        ],
+    )
+    assert bool(week.milestones) is counts
+    assert bool(week.changes) is counts
+    assert week.figures[MOBILITY.id].changed is counts
+
+
+def test_a_reaffirmation_is_new_but_moves_nothing():
+    loan = commitment(1, MOBILITY, DELIVERABLE)
+    reaffirmed = milestone(1, 1, IN_WINDOW, IN_WINDOW, kind=REAFFIRMED, amount=None, unit="")
+    week = news(AS_OF, [loan], [reaffirmed])
+    assert [(m.title, m.figure) for m in week.milestones] == [("Milestone 1", "")]
+    assert week.changes == ()
+    assert not week.figures[MOBILITY.id].changed
+
+
+def test_a_milestone_dated_after_the_window_is_not_shown_and_counts_once_its_day_comes():
+    c = commitment(1, MOBILITY)
+    ahead = [milestone(1, 1, date(2025, 9, 20), IN_WINDOW)]
+    this_week = news(AS_OF, [c], ahead)
+    assert this_week.milestones == ()
+    assert this_week.changes == ()
+    assert not this_week.figures[MOBILITY.id].changed
+    # Published last week, so never new again; but once dated in the past it counts.
+    next_week = news(AS_OF + timedelta(days=7), [c], ahead)
+    assert next_week.milestones == ()
+    assert changes_of(next_week) == [(1, NO_EVIDENCE, ON_TRACK)]
+
+
+def test_a_sub_targets_amounts_move_its_parents_status_as_in_the_engine():
+    # 20,000 skilled workers logged against the 50,000 target, within the 500,000 exchange.
+    exchange = commitment(1, MOBILITY, target=Decimal(500_000), descendants=(2,))
+    workers = commitment(2, MOBILITY, target=Decimal(50_000))
+    logged = [milestone(1, 2, IN_WINDOW, IN_WINDOW, amount=Decimal(20_000))]
+    week = news(AS_OF, [exchange, workers], logged)
+    assert changes_of(week) == [(1, NO_EVIDENCE, ON_TRACK), (2, NO_EVIDENCE, ON_TRACK)]
+    assert [m.commitment_title for m in week.milestones] == ["Commitment 2"]  # listed once
+
+    now = content.standing_on(AS_OF, [exchange, workers], logged, RATES, LIMITS)
+    assert now[1].achieved_value == Decimal(20_000)
+    tree = CommitmentTree([(1, None), (2, 1)])
+    engine = rules.evaluate(
+        exchange.terms, tree.facts_for(1, {2: [logged[0].fact]}), RATES, AS_OF, LIMITS
+    )
+    assert (now[1].status, now[1].progress) == (engine.status, engine.progress)
+
+
+@pytest.mark.parametrize(
+    "unit, descendants",
+    [("USD", (2,)), ("persons", ())],
+    ids=["unit-does-not-add-up", "not-a-sub-target"],
+)
+def test_a_commitments_amounts_move_no_other_commitment(unit, descendants):
+    exchange = commitment(1, MOBILITY, target=Decimal(500_000), descendants=descendants)
+    other = commitment(2, MOBILITY, target=Decimal(50_000), unit=unit)
+    logged = [milestone(1, 2, IN_WINDOW, IN_WINDOW, amount=Decimal(20_000), unit=unit)]
+    week = news(AS_OF, [exchange, other], logged)
+    assert changes_of(week) == [(2, NO_EVIDENCE, ON_TRACK)]
+
+
+def test_a_sub_targets_stage_stays_with_the_sub_target():
+    programme = commitment(1, MOBILITY, DELIVERABLE, descendants=(2,))
+    centre = commitment(2, MOBILITY, DELIVERABLE)
+    week = news(AS_OF, [programme, centre], [stage_milestone(1, 2, IN_WINDOW, IN_WINDOW)])
+    assert changes_of(week) == [(2, NO_EVIDENCE, IN_PROGRESS)]
+
+
 def test_a_reader_of_one_pillar_sees_only_that_pillars_news():
     a, b = commitment(1, MOBILITY), commitment(2, HEALTH)
-    in_window = date(2025, 9, 10)
     week = news(
-        date(2025, 9, 14),
+        AS_OF,
         [a, b],
-        [milestone(1, 1, in_window, in_window, 10), milestone(2, 2, in_window, in_window, 10)],
+        [milestone(1, 1, IN_WINDOW, IN_WINDOW), milestone(2, 2, IN_WINDOW, IN_WINDOW)],
     )
     digest = content.build_digest(frozenset({HEALTH.id}), week)
     assert [m.title for m in digest.milestones] == ["Milestone 2"]
     assert [c.commitment_id for c in digest.changes] == [2]
     assert [f.pillar for f in digest.figures] == [HEALTH]
+    assert not digest.follows_all
 
 
 def test_no_pillars_chosen_means_every_pillar():
-    digest = content.build_digest(frozenset(), news(date(2025, 9, 14), [], []))
+    digest = content.build_digest(frozenset(), news(AS_OF, [], []))
     assert digest.follows_all
     assert digest.pillars == (MOBILITY, HEALTH)
 
 
 def test_a_week_with_nothing_in_the_pillars_followed_is_empty():
     a, b = commitment(1, MOBILITY), commitment(2, HEALTH)
-    in_window = date(2025, 9, 10)
-    week = news(date(2025, 9, 14), [a, b], [milestone(1, 1, in_window, in_window, 10)])
+    week = news(AS_OF, [a, b], [milestone(1, 1, IN_WINDOW, IN_WINDOW)])
     assert content.build_digest(frozenset({HEALTH.id}), week).is_empty
     assert not content.build_digest(frozenset({MOBILITY.id}), week).is_empty
 
 
 @pytest.mark.parametrize(
-    "milestones, changes, headline",
-    [(2, 1, "2 new milestones, 1 status change"), (1, 0, "1 new milestone"),
-     (0, 3, "3 status changes"), (0, 0, "No new milestones")],
+    "milestones, changes, moved, headline",
+    [(2, 1, False, "2 new milestones, 1 status change"), (1, 0, False, "1 new milestone"),
+     (0, 3, False, "3 status changes"), (0, 0, True, "Pillar progress moved"),
+     (0, 0, False, "No new milestones")],
 )  # fmt: skip
-def test_headline_counts_what_is_new(milestones, changes, headline):
+def test_headline_counts_what_is_new(milestones, changes, moved, headline):
+    figure = content.PillarFigure(MOBILITY, Decimal("0.1"), Decimal("0.2" if moved else "0.1"))
     digest = content.Digest(
-        window=content.window_for(date(2025, 9, 14)),
-        pillars=(),
+        window=content.window_for(AS_OF),
+        pillars=(MOBILITY,),
         follows_all=True,
         milestones=(None,) * milestones,
         changes=(None,) * changes,
-        figures=(),
+        figures=(figure,),
     )
     assert digest.headline == headline
+    assert digest.is_empty is (headline == "No new milestones")
 
 
 @pytest.mark.parametrize(
     "fact, figure",
     [
-        (rules.MilestoneFact(1, START, rules.PUBLISHED, Decimal("5e11"), "JPY"), "¥500 billion"),
-        (rules.MilestoneFact(1, START, rules.PUBLISHED, None, "", Decimal(10)), "10% complete"),
-        (rules.MilestoneFact(1, START, rules.PUBLISHED), ""),
+        (rules.MilestoneFact(1, START, amount=Decimal("5e11"), unit="JPY"), "¥500 billion"),
+        (rules.MilestoneFact(1, START, amount=Decimal("587152391546.16"), unit="JPY"),
+         "¥587 billion"),
+        (rules.MilestoneFact(1, START, stage=AGREED), "stage: Agreed"),
+        (rules.MilestoneFact(1, START, stage=UNDER_WAY), "stage: Under way"),
+        (rules.MilestoneFact(1, START, kind=REAFFIRMED), ""),
     ],
 )  # fmt: skip
 def test_milestone_figure_in_human_units(fact, figure):

@@ -14,6 +14,8 @@ from tests import factories
 from tracker.digest import sending
 from tracker.digest.models import DigestSend, Subscriber
 from tracker.digest.tasks import send_weekly_digest
+from tracker.progress import engine
+from tracker.progress.models import CommitmentProgress
 
 from . import mail_backends
 from .conftest import AS_OF, IN_WINDOW, subscriber
@@ -229,6 +231,50 @@ def test_window_includes_both_ends_by_utc_date(two_pillars, mailoutbox):
     body = mailoutbox[0].body
     assert "First moment" in body and "Last moment" in body
     assert "Just before" not in body and "Just after" not in body
+
+
+def test_only_sourced_evidence_dated_by_the_window_end_reaches_the_digest(two_pillars, mailoutbox):
+    subscriber("reader@example.org")
+    workers = two_pillars["workers"]
+    factories.milestone(workers, title="Sourced cohort", amount=100, unit="persons",
+                        occurred_on=IN_WINDOW.date(), published_at=IN_WINDOW)  # fmt: skip
+    factories.milestone(workers, sources=[], title="Unsourced cohort", amount=100,
+                        unit="persons", occurred_on=IN_WINDOW.date(),
+                        published_at=IN_WINDOW)  # fmt: skip
+    factories.milestone(workers, kind="planned", title="Planned cohort",
+                        occurred_on=IN_WINDOW.date(), published_at=IN_WINDOW)  # fmt: skip
+    factories.milestone(workers, title="Future cohort", amount=100, unit="persons",
+                        occurred_on=NEXT_WEEK, published_at=IN_WINDOW)  # fmt: skip
+    send()
+    body = mailoutbox[0].body
+    assert "NEW MILESTONES (1)" in body and "Sourced cohort" in body
+    for hidden in ("Unsourced cohort", "Planned cohort", "Future cohort"):
+        assert hidden not in body and hidden not in html_of(mailoutbox[0])
+    # 100 persons before the window and 100 in it, of 1,000: only the sourced one counts.
+    assert "Mobility: 10% → 20% (up 10 points)" in body
+
+
+def test_a_sub_targets_amounts_move_its_parents_status_in_the_digest_as_in_the_engine(
+    two_pillars, mailoutbox
+):
+    subscriber("reader@example.org")
+    mobility = two_pillars["mobility"]
+    exchange = factories.commitment(pillar=mobility, title="People exchange",
+                                    target_value=500_000, target_unit="persons")  # fmt: skip
+    skilled = factories.commitment(pillar=mobility, title="Skilled Indian workers",
+                                   target_value=50_000, target_unit="persons",
+                                   parent=exchange)  # fmt: skip
+    factories.milestone(skilled, title="20,000 workers", amount=20_000, unit="persons",
+                        occurred_on=IN_WINDOW.date(), published_at=IN_WINDOW)  # fmt: skip
+    send()
+    body = mailoutbox[0].body
+    assert "People exchange: No evidence yet → On track" in body
+    assert "Skilled Indian workers: No evidence yet → On track" in body
+    assert body.count("20,000 workers") == 1  # listed under its own commitment only
+
+    engine.recompute(as_of=AS_OF)
+    stored = CommitmentProgress.objects.get(commitment=exchange)
+    assert (stored.computed_status, stored.achieved_value) == ("on_track", 20_000)
 
 
 def build_queries(readers: int, pillars) -> int:

@@ -24,6 +24,22 @@ def achieved(commitment):
     return CommitmentProgress.objects.get(commitment=commitment).achieved_value
 
 
+def shell(code, **env):
+    """Run code in `manage.py shell` on the test database: autocommit, as an editor's shell.
+
+    Without REDIS_URL the shell runs its tasks in-process; pass REDIS_URL to use a broker.
+    """
+    base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=settings.BASE_DIR,
+        env=base | {"DATABASE_URL": database_url_of(connection.settings_dict)} | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_saving_a_milestone_recomputes_its_commitment_after_commit(
     django_capture_on_commit_callbacks,
 ):
@@ -86,23 +102,12 @@ def test_broker_outage_keeps_the_save_and_marks_the_rollup_stale():
     factories.milestone(c, amount=Decimal(1), unit="USD")
     engine.recompute([c.id])
     code = (
-        "from tracker.commitments.models import Milestone; "
-        f"Milestone.objects.create(commitment_id={c.id}, occurred_on='2025-09-02', "
-        "title='Saved while Redis is down', amount=5, unit='USD', status='published')"
+        "from tracker.commitments.models import Milestone, Source; "
+        f"m = Milestone.objects.create(commitment_id={c.id}, occurred_on='2025-09-02', "
+        "title='Saved while Redis is down', amount=5, unit='USD', status='published'); "
+        "m.sources.add(Source.objects.create(title='Report', excerpt='Five more.'))"
     )
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url_of(connection.settings_dict),
-        REDIS_URL="redis://127.0.0.1:9/0",  # nothing listens on the discard port
-    )
-    finished = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    finished = shell(code, REDIS_URL="redis://127.0.0.1:9/0")  # nothing listens on port 9
     assert finished.returncode == 0, finished.stderr
     assert "marked stale" in finished.stderr
     assert Milestone.objects.filter(title="Saved while Redis is down").exists()
@@ -111,3 +116,99 @@ def test_broker_outage_keeps_the_save_and_marks_the_rollup_stale():
     recompute_stale()  # what the beat's catch-up runs once the broker is back
     row = CommitmentProgress.objects.get(commitment=c)
     assert not row.stale and row.achieved_value == Decimal(6)
+
+
+def test_citing_a_source_later_makes_a_milestone_count(django_capture_on_commit_callbacks):
+    c = factories.commitment(target_value=Decimal(1000), target_unit="USD")
+    with django_capture_on_commit_callbacks(execute=True):
+        m = factories.milestone(c, amount=Decimal(250), unit="USD", sources=[])
+    assert achieved(c) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        m.sources.add(factories.source())
+    assert achieved(c) == Decimal(250)
+    with django_capture_on_commit_callbacks(execute=True):
+        m.sources.clear()
+    assert achieved(c) == 0
+    source = factories.source()
+    with django_capture_on_commit_callbacks(execute=True):
+        source.milestones.add(m)  # from the source's side
+    assert achieved(c) == Decimal(250)
+    with django_capture_on_commit_callbacks(execute=True):
+        source.milestones.remove(m)
+    assert achieved(c) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_source_added_after_saving_in_the_shell_counts_after_the_m2m_trigger():
+    """In a shell each statement commits on its own: the save recomputes without the
+    milestone, and only the m2m signal of sources.add can bring it in."""
+    c = factories.commitment(target_value=Decimal(1000), target_unit="USD")
+    engine.recompute([c.id])
+    code = (
+        "from tracker.commitments.models import Milestone, Source; "
+        "from tracker.progress.models import CommitmentProgress as P; "
+        f"m = Milestone.objects.create(commitment_id={c.id}, occurred_on='2025-09-02', "
+        "title='Sourced later', amount=40, unit='USD', status='published'); "
+        f"print('after save', P.objects.get(commitment_id={c.id}).achieved_value); "
+        "m.sources.add(Source.objects.create(title='Report', excerpt='Forty.')); "
+        f"print('after add', P.objects.get(commitment_id={c.id}).achieved_value)"
+    )
+    finished = shell(code)
+    assert finished.returncode == 0, finished.stderr
+    printed = [line for line in finished.stdout.splitlines() if line.startswith("after")]
+    assert [Decimal(line.rsplit(" ", 1)[1]) for line in printed] == [0, 40]
+    row = CommitmentProgress.objects.get(commitment=c)
+    assert row.achieved_value == Decimal(40) and row.counted_milestones == 1
+
+
+def test_moving_a_sub_target_recomputes_its_old_parent(django_capture_on_commit_callbacks):
+    parent = factories.commitment(target_value=Decimal(1000), target_unit="persons")
+    child = factories.commitment(target_value=Decimal(100), target_unit="persons", parent=parent)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.milestone(child, amount=Decimal(30), unit="persons")
+    assert achieved(parent) == Decimal(30)
+    with django_capture_on_commit_callbacks(execute=True):
+        child.parent = None
+        child.save()
+    assert achieved(parent) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        child.parent = parent
+        child.save()
+    assert achieved(parent) == Decimal(30)
+
+
+def test_moving_a_milestone_recomputes_both_commitments(django_capture_on_commit_callbacks):
+    a = factories.commitment(target_value=Decimal(1000), target_unit="USD")
+    b = factories.commitment(target_value=Decimal(1000), target_unit="USD")
+    with django_capture_on_commit_callbacks(execute=True):
+        m = factories.milestone(a, amount=Decimal(70), unit="USD")
+    with django_capture_on_commit_callbacks(execute=True):
+        m.commitment = b
+        m.save()
+    assert (achieved(a), achieved(b)) == (0, Decimal(70))
+
+
+# Known gaps, reported rather than fixed here (tests may not edit tracker/): the m2m trigger
+# ignores a clear from the source's side, and deleting a source sends no m2m signal at all,
+# so a milestone left with no source keeps counting until the daily run.
+
+
+def test_clearing_a_sources_milestones_recomputes_them(django_capture_on_commit_callbacks):
+    c = factories.commitment(target_value=Decimal(1000), target_unit="USD")
+    source = factories.source()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.milestone(c, amount=Decimal(5), unit="USD", sources=[source])
+    assert achieved(c) == Decimal(5)
+    with django_capture_on_commit_callbacks(execute=True):
+        source.milestones.clear()
+    assert achieved(c) == 0
+
+
+def test_deleting_a_milestones_only_source_recomputes_it(django_capture_on_commit_callbacks):
+    c = factories.commitment(target_value=Decimal(1000), target_unit="USD")
+    source = factories.source()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.milestone(c, amount=Decimal(5), unit="USD", sources=[source])
+    with django_capture_on_commit_callbacks(execute=True):
+        source.delete()
+    assert achieved(c) == 0

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_service
+from tests.public.builders import assess_and_plan
 from tracker.commitments.models import Commitment, Pillar
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,6 +48,46 @@ def test_click_from_dashboard_to_pillar_to_commitment(summit, live_server, watch
     assert page.locator("progress").first.get_attribute("aria-label")
     assert "¥10 trillion" in page.locator(".facts").inner_text()
     shot(page, "commitment-yen-desktop")
+    assert page.problems == []
+
+
+def test_navigation_reaches_meetings_and_the_latest_evidence(summit, live_server, watched_page):
+    page = watched_page
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("heading", name="Latest evidence").is_visible()
+    assert page.get_by_role("heading", name="Latest milestones").count() == 0
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Meetings & agreements").click()
+    page.wait_for_url("**/agreements/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Meetings and agreements"
+    later = "Meeting of Prime Ministers Narendra Modi and Sanae Takaichi"
+    assert page.get_by_role("heading", name=later).is_visible()
+    assert page.get_by_text("Date not given in the sources").count() == 1
+    assert page.problems == []
+
+
+def test_a_deliverable_shows_its_stage_ladder_and_the_chart_has_a_table(
+    summit, live_server, watched_page
+):
+    page = watched_page
+    deliverable = Commitment.objects.get(slug__startswith="chandrayaan-5")
+    page.goto(live_server.url + deliverable.get_absolute_url())
+    ladder = page.get_by_role("list", name="Completion stages")
+    assert ladder.get_by_role("listitem").count() == 5
+    assert "Agreed" in ladder.locator("[aria-current=step]").inner_text()
+    yen = Commitment.objects.get(target_unit="JPY", target_value=Decimal("1e13"))
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(live_server.url + yen.get_absolute_url())
+    legend = page.locator("figure.chart .legend").inner_text()
+    assert "evidenced progress" in legend and "straight path to the stated deadline" in legend
+    page.get_by_text("The chart as a table").click()
+    assert page.locator("details.chart-data table tbody tr").count() >= 1
+    # Axis labels stay at least 9 CSS pixels tall on a 390 px phone.
+    sizes = page.locator("svg.chart-svg text.tick").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert sizes and min(sizes) >= 9, sizes
+    shot(page, "commitment-yen-390")
     assert page.problems == []
 
 
@@ -100,8 +141,12 @@ def test_keyboard_users_can_skip_to_content(summit, live_server, page):
 def test_pages_pass_an_axe_wcag_aa_audit(summit, live_server, page):
     require_service("axe-core (npm ci)", AXE.exists())
     yen = Commitment.objects.get(target_unit="JPY", target_value=Decimal("1e13"))
+    deliverable = Commitment.objects.get(slug__startswith="chandrayaan-5")
+    assess_and_plan(deliverable)
     failures = {}
     for path in ["/", "/commitments/?pillar=health", yen.get_absolute_url(), "/methodology/",
+                 deliverable.get_absolute_url(), "/pillars/economic-security/",
+                 "/commitments/human-resource-exchange-500000/", "/agreements/",
                  "/sources/", "/subscribe/"]:  # fmt: skip
         page.goto(live_server.url + path)
         page.add_script_tag(path=str(AXE))

@@ -3,11 +3,15 @@
 import csv
 import io
 import xml.etree.ElementTree as ET
+from datetime import date
 
 import feedparser
 import pytest
 
+from tests import factories
 from tracker.commitments.models import Commitment, Milestone, Pillar
+from tracker.progress.engine import today
+from tracker.public.views import COMMITMENT_COLUMNS, MILESTONE_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +21,7 @@ def test_atom_feed_parses_and_has_entries(summit, client):
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.get("bozo_exception")
-    assert len(feed.entries) == min(50, Milestone.objects.published().count())
+    assert len(feed.entries) == min(50, Milestone.objects.on_record(today()).count())
     entry = feed.entries[0]
     assert entry.title and entry.link.startswith("http") and entry.id
 
@@ -31,15 +35,21 @@ def test_pillar_feed_only_has_that_pillars_milestones(summit, client):
 
 
 def test_drafts_stay_out_of_the_feed(summit, client):
-    c = Commitment.objects.filter(kind="milestone").first()
-    c.milestones.create(occurred_on="2025-09-01", title="Unpublished draft", percent_complete=5)
+    c = Commitment.objects.filter(kind="deliverable").first()
+    factories.milestone(c, occurred_on=date(2025, 9, 1), title="Unpublished draft", status="draft")
     assert b"Unpublished draft" not in client.get("/feed/milestones.atom").content
+    assert b"Unpublished draft" not in client.get("/export/milestones.csv").content
 
 
 def test_commitments_csv_has_one_row_per_commitment_in_the_api(summit, client):
     response = client.get("/export/commitments.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    reader = csv.DictReader(io.StringIO(response.content.decode()))
+    rows = list(reader)
+    assert reader.fieldnames == COMMITMENT_COLUMNS
+    for column in ("status", "deadline_basis", "stage", "last_evidence_on", "meeting", "parent",
+                   "assessment_status", "assessment_reason", "assessed_on"):  # fmt: skip
+        assert column in reader.fieldnames
     api = client.get("/api/v1/commitments/", {"page_size": 500}).json()
     assert sorted(r["slug"] for r in rows) == sorted(item["slug"] for item in api["results"])
     yen = next(
@@ -47,22 +57,28 @@ def test_commitments_csv_has_one_row_per_commitment_in_the_api(summit, client):
         for r in rows
         if r["target_unit"] == "JPY" and r["target_value"].startswith("10000000000000")
     )
-    assert yen["deadline"] == "2035-08-29"
+    assert yen["deadline"] == "2035-08-29" and yen["deadline_basis"] == "stated"
+    assert yen["status"] == "no_evidence" and yen["stage"] == ""
+    assert yen["meeting"] == "tokyo-summit-modi-ishiba"
+    workers = next(r for r in rows if r["slug"] == "skilled-indian-workers-50000")
+    assert workers["parent"] == "human-resource-exchange-500000"
+    chandrayaan = next(r for r in rows if r["slug"].startswith("chandrayaan-5"))
+    assert chandrayaan["kind"] == "deliverable" and chandrayaan["stage"] == "agreed"
+    assert chandrayaan["progress"] == ""  # a deliverable's progress is its stage, not a percent
+    assert chandrayaan["last_evidence_on"] == "2025-08-29"
 
 
-def test_milestones_csv_has_one_row_per_published_milestone(summit, client):
-    rows = list(csv.DictReader(io.StringIO(client.get("/export/milestones.csv").content.decode())))
-    assert len(rows) == Milestone.objects.published().count()
+def test_milestones_csv_has_one_row_per_milestone_on_record(summit, client):
+    reader = csv.DictReader(io.StringIO(client.get("/export/milestones.csv").content.decode()))
+    rows = list(reader)
+    assert reader.fieldnames == MILESTONE_COLUMNS
+    assert len(rows) == Milestone.objects.on_record(today()).count() > 0
+    assert all(r["source_titles"] for r in rows)
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(summit, client):
-    c = Commitment.objects.filter(kind="milestone").first()
-    c.milestones.create(
-        occurred_on="2025-09-01",
-        title='=HYPERLINK("http://x")',
-        percent_complete=5,
-        status="published",
-    )
+    c = Commitment.objects.filter(kind="deliverable").first()
+    factories.milestone(c, occurred_on=date(2025, 9, 1), title='=HYPERLINK("http://x")')
     body = client.get("/export/milestones.csv").content.decode()
     assert "'=HYPERLINK" in body
 
@@ -72,3 +88,36 @@ def test_sitemap_lists_every_commitment(summit, client):
     locs = {el.text for el in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
     for c in Commitment.objects.all():
         assert any(loc.endswith(c.get_absolute_url()) for loc in locs)
+
+
+def test_feed_entries_carry_the_commitments_standing(summit, client):
+    """Issue 13: feeds carry status, stage, deadline basis, meeting, parent and assessment."""
+    from tracker.commitments.models import Assessment
+    from tracker.progress import engine
+
+    chandrayaan = Commitment.objects.get(slug__startswith="chandrayaan-5")
+    workers = Commitment.objects.get(slug="skilled-indian-workers-50000")
+    Assessment.objects.create(
+        commitment=chandrayaan, status="stalled", reason="Nothing since the signing.",
+        assessed_on=date(2025, 10, 1),
+    )  # fmt: skip
+    factories.milestone(
+        workers, occurred_on=date(2025, 10, 2), title="First cohort", amount=20000, unit="persons"
+    )
+    engine.recompute()
+    feed = feedparser.parse(client.get("/feed/milestones.atom").content)
+    entries = {e.title: e for e in feed.entries}
+
+    moon = entries[f"{chandrayaan.title}: ISRO–JAXA implementing arrangement signed"]
+    tags = {t.term for t in moon.tags}
+    assert tags >= {chandrayaan.pillar.name, "status:stalled", "stage:agreed"}
+    assert "Status: Stalled, assessed by the editors on 1 October 2025" in moon.summary
+    assert "Nothing since the signing." in moon.summary and "computed: In progress" in moon.summary
+    assert "(assumed by the tracker)" in moon.summary
+    assert "First made at Tokyo summit of Prime Ministers" in moon.summary
+
+    cohort = entries[f"{workers.title}: First cohort"]
+    assert "20,000 people" in cohort.summary
+    assert f"(part of {workers.parent.title})" in cohort.summary
+    assert "(stated in a source)" in cohort.summary
+    assert "status:" + workers.progress.status in {t.term for t in cohort.tags}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_service
+from tests.public.builders import assess_and_plan
 from tracker.commitments.models import Commitment
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +21,17 @@ VNU = (
 def test_public_pages_are_valid_html(summit, client, tmp_path):
     require_service("vnu-jar (npm ci) and Java", VNU.exists() and bool(shutil.which("java")))
     yen = Commitment.objects.get(target_unit="JPY", target_value=Decimal("1e13"))
+    deliverable = Commitment.objects.get(slug__startswith="chandrayaan-5")
+    # A deliverable with an assessment, evidence, a reaffirmation and a planned event; a
+    # parent with its sub-target; a commitment from a meeting without a date.
+    assess_and_plan(deliverable)
+    others = [
+        Commitment.objects.get(slug=s).get_absolute_url()
+        for s in ("human-resource-exchange-500000", "nsa-level-dialogue")
+    ]
     paths = ["/", "/commitments/", "/commitments/?pillar=nope", yen.get_absolute_url(),
-             yen.pillar.get_absolute_url(), "/agreements/", "/sources/", "/methodology/",
-             "/no-such-page/"]  # fmt: skip
+             yen.pillar.get_absolute_url(), deliverable.get_absolute_url(), *others,
+             "/agreements/", "/sources/", "/methodology/", "/no-such-page/"]  # fmt: skip
     files = []
     for n, path in enumerate(paths):
         file = tmp_path / f"page{n}.html"

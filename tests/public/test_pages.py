@@ -1,10 +1,14 @@
 """The public pages: answers, filters, figures and evidence."""
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
+from tests import factories
+from tests.summit import YEN
 from tracker.commitments.models import Agreement, Commitment, Pillar
 
 pytestmark = pytest.mark.django_db
@@ -58,17 +62,24 @@ def test_filters_combine_and_stay_in_the_pagination_links(summit, client, settin
     views.PAGE_SIZE, old = 5, views.PAGE_SIZE
     try:
         html = client.get(
-            "/commitments/", {"kind": "milestone", "sort": "-deadline"}
+            "/commitments/", {"kind": "deliverable", "sort": "-deadline"}
         ).content.decode()
     finally:
         views.PAGE_SIZE = old
-    assert "kind=milestone&amp;sort=-deadline&amp;page=2" in html
+    assert "kind=deliverable&amp;sort=-deadline&amp;page=2" in html
 
 
 def test_sorting_by_progress(summit, client):
-    html = client.get("/commitments/", {"sort": "-progress"}).content.decode()
+    from tracker.progress import engine
+
+    workers = Commitment.objects.get(slug="skilled-indian-workers-50000")
+    factories.milestone(workers, amount=Decimal(20000), unit="persons")  # 40%, and 4% of 500,000
+    factories.milestone(Commitment.objects.get(slug=YEN), amount=Decimal("1e12"), unit="JPY")
+    engine.recompute()
+    params = {"sort": "-progress", "kind": "quantitative"}
+    html = client.get("/commitments/", params).content.decode()
     values = [int(v) for v in re.findall(r'<span class="meter-value">(\d+)%</span>', html)]
-    assert values == sorted(values, reverse=True)
+    assert values == [40, 10, 4, 0]
 
 
 @pytest.mark.parametrize(
@@ -99,7 +110,7 @@ def test_hostile_filter_values_never_5xx(summit, client, params):
 def test_ten_trillion_yen_page_shows_the_target_chart_bar_and_quotes(yen_target, client):
     html = client.get(yen_target.get_absolute_url()).content.decode()
     assert "¥10 trillion" in html and "¥10,000,000,000,000" in html
-    assert '<svg viewBox="0 0 640 240" role="img"' in html
+    assert '<svg viewBox="0 0 420 240" role="img"' in html
     assert re.search(r'<progress class="bar[^"]*" max="1" value="[0-9.]+" aria-label="[^"]+"', html)
     for excerpt in yen_target.sources.values_list("excerpt", flat=True):
         assert f"<blockquote>{excerpt}</blockquote>".replace("“", "“") in html.replace(
@@ -110,20 +121,26 @@ def test_ten_trillion_yen_page_shows_the_target_chart_bar_and_quotes(yen_target,
 
 def test_commitment_page_explains_its_status(yen_target, client):
     html = client.get(yen_target.get_absolute_url()).content.decode()
-    assert re.search(r'class="status status-not_started">Not started</span>\s+Not started: ', html)
+    assert re.search(
+        r'class="status status-no_evidence">No evidence yet</span>\s+No evidence yet: ', html
+    )
+    # The straight path is information, not a verdict, until evidence exists.
+    assert "For information, not as a verdict: a straight path from 29 August 2025 to the " in html
+    assert "stated deadline of 29 August 2035" in html
+    assert "no editors’ assessment has been recorded" in html
 
 
 def test_markdown_in_milestones_is_sanitized(summit, client):
-    c = Commitment.objects.filter(kind="milestone").first()
-    c.milestones.create(
-        occurred_on="2025-09-01",
+    c = Commitment.objects.filter(kind="deliverable").first()
+    factories.milestone(
+        c,
+        occurred_on=date(2025, 9, 1),
         title="Hostile",
         description=(
             '**bold** <script>alert("x")</script> <img src=x onerror=alert(1)> '
             "[l](javascript:alert(1))"
         ),
-        percent_complete=20,
-        status="published",
+        stage="under_way",
     )
     html = client.get(c.get_absolute_url()).content.decode()
     assert "<strong>bold</strong>" in html
@@ -132,10 +149,15 @@ def test_markdown_in_milestones_is_sanitized(summit, client):
 
 
 def test_methodology_quotes_the_engine_settings(db, client, settings):
-    settings.PROGRESS_ON_TRACK_RATIO = "0.8"
     html = client.get("/methodology/").content.decode()
-    assert "at least 80% of the expected progress" in html
-    assert "at least 50% of the expected progress" in html
+    assert "when progress is at least 90% of expected progress" in html
+    assert "when it is at least 50%;" in html
+    settings.PROGRESS_ON_TRACK_RATIO = "0.8"
+    cache.clear()  # the page is cached until the rollups change
+    html = client.get("/methodology/").content.decode()
+    assert "when progress is at least 80% of expected progress" in html
+    assert "when it is at least 50%;" in html
+    assert "at least 90%" not in html
 
 
 def test_agreements_page_links_to_filtered_commitments(summit, client):

@@ -1,6 +1,6 @@
 """Pages do a fixed number of queries and are cached until the rollups change."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,60 +9,139 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
-from tracker.commitments.models import Commitment, Milestone, Source
+from tracker.commitments.models import (
+    Assessment,
+    Commitment,
+    Meeting,
+    Milestone,
+    Source,
+)
 from tracker.progress import engine
 
 pytestmark = pytest.mark.django_db
 
+FUTURE = engine.today() + timedelta(days=400)
+
 
 def build(n_commitments):
-    """n commitments across 3 pillars, each with a source and two published milestones."""
+    """n commitments across 3 pillars and 2 meetings, half quantitative and half deliverables.
+
+    Every quantitative commitment but the first with an index divisible by 4 is a sub-target
+    of the first; every third commitment has an editors' assessment. Each commitment has two
+    counted milestones, a reaffirmation, a planned event, and two milestones that must appear
+    nowhere (one without a source, one dated in the future), so every relation a page shows
+    grows with the data.
+    """
     pillars = [factories.pillar() for _ in range(3)]
     agreement = factories.agreement()
     source = factories.source()
+    meetings = [
+        Meeting.objects.create(slug="summit", name="Summit", held_on=date(2025, 8, 29)),
+        Meeting.objects.create(slug="later", name="Later meeting", date_note="Not given."),
+    ]
+
+    quantitative = {
+        "kind": "quantitative",
+        "target_value": Decimal(100),
+        "target_unit": "USD",
+        "deadline_basis": "stated",
+        "deadline_words": "“within ten years”",
+    }
+    deliverable = {
+        "kind": "deliverable",
+        "deadline_basis": "assumed",
+        "deadline_words": "The Joint Vision’s ten years.",
+    }
+
     commitments = Commitment.objects.bulk_create(
         Commitment(
             slug=f"c-{i}", title=f"C {i}", pillar=pillars[i % 3], agreement=agreement,
-            kind="quantitative", target_value=Decimal(100), target_unit="USD",
-            start_date=date(2025, 8, 29), deadline=date(2035, 8, 29), is_headline=i < 3,
+            meeting=meetings[i % 2], start_date=date(2025, 8, 29), deadline=date(2035, 8, 29),
+            is_headline=i < 3, **(deliverable if i % 2 else quantitative),
         )
         for i in range(n_commitments)
     )  # fmt: skip
+    parent = commitments[0]
+    children = [c for c in commitments[1:] if c.kind == "quantitative" and int(c.slug[2:]) % 4 == 0]
+    for child in children:
+        child.parent = parent
+    Commitment.objects.bulk_update(children, ["parent"])
     Commitment.sources.through.objects.bulk_create(
         Commitment.sources.through(commitment_id=c.id, source_id=source.id) for c in commitments
     )
-    milestones = Milestone.objects.bulk_create(
-        Milestone(commitment=c, occurred_on=date(2025, 9, k), title=f"M {k}", amount=k, unit="USD",
-                  status="published", published_at="2025-09-10T00:00:00Z")
-        for c in commitments for k in (1, 2)
+    Assessment.objects.bulk_create(
+        Assessment(commitment=c, status="at_risk", reason="Slow.", assessed_on=date(2025, 9, 1))
+        for c in commitments[::3]
+    )
+
+    def evidence(c, k):
+        if c.kind == "quantitative":
+            return dict(amount=k, unit="USD")
+        return dict(stage=("agreed", "under_way")[k - 1])
+
+    published = dict(status="published", published_at="2025-09-10T00:00:00Z")
+    sourced = Milestone.objects.bulk_create(
+        [
+            *(Milestone(commitment=c, occurred_on=date(2025, 9, k), title=f"M {k}",
+                        **evidence(c, k), **published)
+              for c in commitments for k in (1, 2)),
+            *(Milestone(commitment=c, occurred_on=date(2025, 10, 1), title="Said again",
+                        kind="reaffirmed", meeting=meetings[1], **published)
+              for c in commitments),
+            *(Milestone(commitment=c, occurred_on=FUTURE, title="Planned", kind="planned",
+                        **published)
+              for c in commitments),
+            *(Milestone(commitment=c, occurred_on=FUTURE, title="Not yet", **evidence(c, 1),
+                        **published)
+              for c in commitments),
+        ]
+    )  # fmt: skip
+    Milestone.objects.bulk_create(
+        Milestone(commitment=c, occurred_on=date(2025, 9, 3), title="Unsourced",
+                  **evidence(c, 2), **published)
+        for c in commitments
     )  # fmt: skip
     Milestone.sources.through.objects.bulk_create(
-        Milestone.sources.through(milestone_id=m.id, source_id=source.id) for m in milestones
+        Milestone.sources.through(milestone_id=m.id, source_id=source.id) for m in sourced
     )
     engine.recompute()
-    return commitments[0]
+    return {
+        "slug": parent.slug,
+        "child": children[0].slug,
+        "deliverable": commitments[1].slug,
+        "pillar": parent.pillar.slug,
+    }
 
 
 PAGES = [
     "/",
     "/commitments/",
     "/commitments/?sort=-progress&kind=quantitative",
+    "/commitments/?status=at_risk&meeting=later&stage=under_way",
     "/commitments/{slug}/",
+    "/commitments/{child}/",
+    "/commitments/{deliverable}/",
     "/pillars/{pillar}/",
+    "/agreements/",
+    "/sources/",
+    "/methodology/",
     "/api/v1/commitments/?page_size=500",
     "/api/v1/commitments/{slug}/",
+    "/api/v1/commitments/{deliverable}/",
     "/api/v1/pillars/",
+    "/api/v1/summary/",
     "/feed/milestones.atom",
+    "/feed/pillars/{pillar}/milestones.atom",
     "/export/commitments.csv",
     "/export/milestones.csv",
 ]
 
 
 def queries_per_page(client, n):
-    first = build(n)
+    names = build(n)
     counts = {}
     for page in PAGES:
-        url = page.format(slug=first.slug, pillar=first.pillar.slug)
+        url = page.format(**names)
         cache.clear()
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200, url
@@ -72,23 +151,37 @@ def queries_per_page(client, n):
 
 def test_queries_per_page_do_not_grow_with_the_data(client, django_db_blocker):
     small = queries_per_page(client, 10)
+    Assessment.objects.all().delete()
     Milestone.objects.all().delete()
+    Commitment.objects.filter(parent__isnull=False).delete()
     Commitment.objects.all().delete()
+    Meeting.objects.all().delete()
     Source.objects.all().delete()
     large = queries_per_page(client, 500)
     assert large == small
 
 
+def test_the_builder_exercises_what_the_pages_show(client):
+    names = build(12)
+    parent = Commitment.objects.get(slug=names["slug"])
+    assert parent.children.count() == 2  # c-4 and c-8
+    assert parent.progress.achieved_value == 3 * 3  # its own 1 + 2 and each child's
+    assert Commitment.objects.filter(progress__assessment__isnull=False).count() == 4
+    deliverable = Commitment.objects.get(slug=names["deliverable"])
+    assert deliverable.progress.stage == "under_way"
+    html = client.get(parent.get_absolute_url()).content.decode()
+    assert "Sub-targets" in html and "Planned" in html and "Assessed by the editors on" in html
+    assert "Unsourced" not in html and "Not yet" not in html
+
+
 def test_cached_page_is_served_until_rollups_change(
     summit, client, django_capture_on_commit_callbacks
 ):
-    c = Commitment.objects.filter(kind="milestone").first()
+    c = Commitment.objects.filter(kind="deliverable").first()
     first = client.get(c.get_absolute_url()).content
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(c.get_absolute_url()).content == first
     assert len(ctx.captured_queries) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        factories.milestone(
-            c, occurred_on=date(2025, 10, 1), percent_complete=Decimal(55), title="Halfway"
-        )
+        factories.milestone(c, occurred_on=date(2025, 10, 1), stage="under_way", title="Halfway")
     assert b"Halfway" in client.get(c.get_absolute_url()).content

@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tracker.commitments.models import Commitment, Milestone, Pillar, Source
+from tracker.commitments.models import Assessment, Commitment, Meeting, Milestone, Pillar, Source
+from tracker.methodology import vocabulary as v
 from tracker.progress.models import OverallProgress
 
 
@@ -10,21 +12,40 @@ class SourceSerializer(serializers.ModelSerializer):
         fields = ["title", "publisher", "url", "published_on", "excerpt"]
 
 
+class MeetingSerializer(serializers.ModelSerializer):
+    held_on = serializers.DateField(
+        allow_null=True, help_text="Null when the sources do not give the date."
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["slug", "name", "held_on", "date_note", "place"]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assessment
+        fields = ["status", "reason", "assessed_on"]
+
+
 class MilestoneSerializer(serializers.ModelSerializer):
     sources = SourceSerializer(many=True, read_only=True)
+    meeting = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Milestone
-        fields = ["occurred_on", "title", "amount", "unit", "percent_complete", "sources"]
+        fields = ["occurred_on", "kind", "title", "amount", "unit", "stage", "meeting", "sources"]
 
 
-def progress_field(name, field_class=serializers.FloatField):
-    return field_class(source=f"progress.{name}", read_only=True, allow_null=True)
+def progress_field(name, field_class=serializers.FloatField, **kwargs):
+    return field_class(source=f"progress.{name}", read_only=True, allow_null=True, **kwargs)
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
     pillar = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    agreement = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    agreement = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    meeting = MeetingSerializer(read_only=True, allow_null=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     achieved_value = serializers.DecimalField(
         source="progress.achieved_value",
         max_digits=28,
@@ -32,9 +53,28 @@ class CommitmentSerializer(serializers.ModelSerializer):
         read_only=True,
         allow_null=True,
     )
-    progress = progress_field("progress")
+    progress = serializers.SerializerMethodField(
+        help_text="Achieved ÷ target for a quantitative commitment; null for a deliverable, "
+        "whose progress is its stage."
+    )
+    stage = serializers.SerializerMethodField(
+        help_text="A deliverable's completion stage; null for a quantitative commitment."
+    )
     expected_progress = progress_field("expected_progress")
-    status = progress_field("status", serializers.CharField)
+    status = progress_field(
+        "status",
+        serializers.ChoiceField,
+        choices=v.choices(v.STATUS_LABELS, v.STATUSES),
+        help_text="What the public sees: the editors' latest assessment, else computed_status.",
+    )
+    computed_status = progress_field(
+        "computed_status",
+        serializers.ChoiceField,
+        choices=v.choices(v.STATUS_LABELS, v.COMPUTED_STATUSES),
+    )
+    assessment = AssessmentSerializer(source="progress.assessment", read_only=True, allow_null=True)
+    last_evidence_on = progress_field("last_evidence_on", serializers.DateField)
+    no_recent_evidence = progress_field("quiet", serializers.BooleanField)
     as_of = progress_field("as_of", serializers.DateField)
     computed_at = progress_field("computed_at", serializers.DateTimeField)
     url = serializers.HyperlinkedIdentityField(
@@ -49,22 +89,45 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "title",
             "pillar",
             "agreement",
+            "meeting",
+            "parent",
             "kind",
             "target_value",
             "target_unit",
             "start_date",
             "deadline",
+            "deadline_basis",
+            "deadline_words",
             "weight",
             "promised_by",
             "achieved_value",
             "progress",
+            "stage",
             "expected_progress",
             "status",
+            "computed_status",
+            "assessment",
+            "last_evidence_on",
+            "no_recent_evidence",
             "as_of",
             "computed_at",
             "url",
             "html_url",
         ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_progress(self, obj):
+        progress = getattr(obj, "progress", None)
+        if progress is None or not obj.is_quantitative:
+            return None
+        return float(progress.progress)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=v.choices(v.STAGE_LABELS, v.STAGES), allow_null=True)
+    )
+    def get_stage(self, obj):
+        progress = getattr(obj, "progress", None)
+        return (progress.stage or None) if progress else None
 
     def get_html_url(self, obj) -> str:
         request = self.context.get("request")
@@ -73,7 +136,12 @@ class CommitmentSerializer(serializers.ModelSerializer):
 
 
 class CommitmentDetailSerializer(CommitmentSerializer):
-    milestones = MilestoneSerializer(many=True, read_only=True, source="published_milestones")
+    milestones = MilestoneSerializer(many=True, read_only=True, source="milestones_on_record")
+    upcoming = MilestoneSerializer(many=True, read_only=True, source="milestones_upcoming")
+    assessments = AssessmentSerializer(many=True, read_only=True, source="assessment_history")
+    children = serializers.SerializerMethodField(
+        help_text="Slugs of the sub-targets whose amounts count towards this commitment."
+    )
     sources = SourceSerializer(many=True, read_only=True)
 
     class Meta(CommitmentSerializer.Meta):
@@ -82,15 +150,25 @@ class CommitmentDetailSerializer(CommitmentSerializer):
             "summary",
             "responsible_india",
             "responsible_japan",
+            "children",
+            "assessments",
             "milestones",
+            "upcoming",
             "sources",
         ]
 
+    @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
+    def get_children(self, obj):
+        return [child.slug for child in obj.sub_targets]
+
 
 class PillarSerializer(serializers.ModelSerializer):
-    progress = progress_field("progress")
+    progress = progress_field("progress", help_text="The progress index: see the methodology page.")
     status_counts = serializers.DictField(
         source="progress.status_counts", child=serializers.IntegerField(), read_only=True
+    )
+    stage_counts = serializers.DictField(
+        source="progress.stage_counts", child=serializers.IntegerField(), read_only=True
     )
     commitment_count = progress_field("commitment_count", serializers.IntegerField)
     as_of = progress_field("as_of", serializers.DateField)
@@ -105,6 +183,7 @@ class PillarSerializer(serializers.ModelSerializer):
             "in_joint_vision",
             "progress",
             "status_counts",
+            "stage_counts",
             "commitment_count",
             "as_of",
             "url",
@@ -112,8 +191,15 @@ class PillarSerializer(serializers.ModelSerializer):
 
 
 class SummarySerializer(serializers.ModelSerializer):
-    progress = serializers.FloatField()
+    progress = serializers.FloatField(help_text="The progress index: see the methodology page.")
 
     class Meta:
         model = OverallProgress
-        fields = ["progress", "status_counts", "commitment_count", "as_of", "computed_at"]
+        fields = [
+            "progress",
+            "status_counts",
+            "stage_counts",
+            "commitment_count",
+            "as_of",
+            "computed_at",
+        ]

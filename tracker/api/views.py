@@ -1,6 +1,5 @@
 """Read-only JSON API over the stored rollups."""
 
-from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
 from drf_spectacular.utils import (
@@ -12,9 +11,8 @@ from drf_spectacular.utils import (
 from rest_framework import generics, viewsets
 from rest_framework import serializers as drf_serializers
 
-from tracker.commitments.filters import CommitmentFilter
-from tracker.commitments.models import Commitment, Milestone, Pillar
-from tracker.progress.models import OverallProgress
+from tracker.progress import selectors
+from tracker.progress.filters import CommitmentFilter
 
 from . import serializers
 from .pagination import StrictPagination
@@ -40,7 +38,7 @@ BAD_PARAMETERS = OpenApiResponse(
         responses={200: serializers.CommitmentSerializer, 400: BAD_PARAMETERS, 404: ERROR},
     ),
     retrieve=extend_schema(
-        summary="One commitment with its published milestones and sources",
+        summary="One commitment with its evidence, assessments, sub-targets and sources",
         responses={200: serializers.CommitmentDetailSerializer, 404: ERROR},
     ),
 )
@@ -51,17 +49,9 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = StrictPagination
 
     def get_queryset(self):
-        queryset = Commitment.objects.with_progress()
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related(
-                "sources",
-                Prefetch(
-                    "milestones",
-                    queryset=Milestone.objects.published().prefetch_related("sources"),
-                    to_attr="published_milestones",
-                ),
-            )
-        return queryset
+            return selectors.commitment_queryset()
+        return selectors.commitments()
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -80,7 +70,7 @@ class PillarViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
     serializer_class = serializers.PillarSerializer
-    queryset = Pillar.objects.select_related("progress")
+    queryset = selectors.pillars()
     pagination_class = None
     filterset_class = None
 
@@ -97,7 +87,7 @@ class SummaryView(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_object(self):
-        overall = OverallProgress.objects.filter(key="overall").first()
+        overall = selectors.overall()
         if overall is None:
             raise Http404("Progress has not been computed yet.")
         return overall

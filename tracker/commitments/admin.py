@@ -7,10 +7,23 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from tracker.methodology import vocabulary as v
+
 from . import imports
-from .models import Agreement, Commitment, ExchangeRate, Milestone, Pillar, Sector, Source
+from .models import (
+    Agreement,
+    Assessment,
+    Commitment,
+    ExchangeRate,
+    Meeting,
+    Milestone,
+    Pillar,
+    Sector,
+    Source,
+)
 
 admin.site.site_header = "India–Japan Commitment Tracker"
 admin.site.site_title = "Tracker admin"
@@ -120,16 +133,75 @@ class SectorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class MilestoneForm(forms.ModelForm):
+    """The evidence rules, said on the field: nothing is published without a source, and
+    nothing that has not happened yet is published as evidence (note it as planned)."""
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "commitment", "kind", "occurred_on", "title", "description", "amount", "unit",
+            "stage", "meeting", "status", "sources",
+        ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") != v.PUBLISHED:
+            return cleaned
+        if "sources" in self.fields and not cleaned.get("sources"):
+            self.add_error("sources", "Cite at least one source before publishing.")
+        occurred_on = cleaned.get("occurred_on")
+        if occurred_on and occurred_on > timezone.localdate() and cleaned.get("kind") != v.PLANNED:
+            self.add_error(
+                "occurred_on",
+                "This date is in the future: publish it as a planned milestone, or wait "
+                "until it has happened.",
+            )
+        return cleaned
+
+
 class MilestoneInline(admin.TabularInline):
     model = Milestone
+    form = MilestoneForm
     extra = 0
-    fields = ["occurred_on", "title", "amount", "unit", "percent_complete", "status", "sources"]
+    fields = ["occurred_on", "kind", "title", "amount", "unit", "stage", "status", "sources"]
     autocomplete_fields = ["sources"]
     show_change_link = True
     ordering = ["-occurred_on", "-id"]
 
     def has_delete_permission(self, request, obj=None):
         return request.user.has_perm("commitments.delete_milestone")
+
+
+class AssessmentInline(admin.StackedInline):
+    """Editors' assessments: added with a reason, never edited or deleted, so the history
+    the public page lists is the whole history."""
+
+    model = Assessment
+    extra = 0
+    fields = ["status", "assessed_on", "reason", "assessed_by"]
+    readonly_fields = ["assessed_by"]
+    ordering = ["-assessed_on", "-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("commitments.assess_commitment")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["name", "held_on", "date_note", "place"]
+    search_fields = ["name", "slug", "summary"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["sources"]
 
 
 @admin.register(Commitment)
@@ -140,29 +212,47 @@ class CommitmentAdmin(EditorStampMixin, admin.ModelAdmin):
         "kind",
         "target_display",
         "deadline",
+        "deadline_basis",
         "promised_by",
         "progress_display",
         "status_display",
+        "last_evidence",
     ]
     list_filter = [
         "pillar",
         "kind",
+        "deadline_basis",
+        "meeting",
         "promised_by",
         "is_headline",
         "agreement__kind",
         "progress__status",
+        "progress__stage",
     ]
     list_select_related = ["pillar", "progress"]
     search_fields = ["title", "slug", "summary", "responsible_india", "responsible_japan"]
     date_hierarchy = "deadline"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["pillar", "agreement", "sectors", "sources"]
+    autocomplete_fields = ["pillar", "agreement", "parent", "sectors", "sources"]
     readonly_fields = ["progress_summary", "created_at", "updated_at"]
-    inlines = [MilestoneInline]
+    inlines = [MilestoneInline, AssessmentInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "pillar", "agreement", "is_headline"]}),
-        ("Target", {"fields": ["kind", "target_value", "target_unit", "weight"]}),
-        ("Dates", {"fields": ["start_date", "deadline", "deadline_basis"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "summary",
+                    "pillar",
+                    "agreement",
+                    "meeting",
+                    "is_headline",
+                ]
+            },
+        ),
+        ("Target", {"fields": ["kind", "target_value", "target_unit", "parent", "weight"]}),
+        ("Dates", {"fields": ["start_date", "deadline", "deadline_basis", "deadline_words"]}),
         (
             "Who is responsible",
             {"fields": ["promised_by", "responsible_india", "responsible_japan", "sectors"]},
@@ -180,7 +270,16 @@ class CommitmentAdmin(EditorStampMixin, admin.ModelAdmin):
     @admin.display(description="progress", ordering="progress__progress")
     def progress_display(self, obj):
         progress = getattr(obj, "progress", None)
-        return "—" if progress is None else f"{progress.progress:.1%}"
+        if progress is None:
+            return "—"
+        if not obj.is_quantitative:
+            return progress.get_stage_display()
+        return f"{progress.progress:.1%}"
+
+    @admin.display(description="last evidence", ordering="progress__last_evidence_on")
+    def last_evidence(self, obj):
+        progress = getattr(obj, "progress", None)
+        return progress.last_evidence_on if progress and progress.last_evidence_on else "none"
 
     @admin.display(description="status", ordering="progress__status")
     def status_display(self, obj):
@@ -196,11 +295,12 @@ class CommitmentAdmin(EditorStampMixin, admin.ModelAdmin):
             return "Not computed yet."
         problems = format_html_join("", "<li>{}</li>", ((p,) for p in progress.problems))
         return format_html(
-            "{} ({}) as of {}; expected {}; {} counted milestone(s).{}",
-            f"{progress.progress:.1%}",
+            "{} ({}; computed: {}) as of {}; expected {}; {} counted milestone(s).{}",
+            f"{progress.progress:.1%}" if obj.is_quantitative else progress.get_stage_display(),
             progress.get_status_display(),
+            progress.get_computed_status_display(),
             progress.as_of,
-            f"{progress.expected_progress:.1%}",
+            "—" if progress.expected_progress is None else f"{progress.expected_progress:.1%}",
             progress.counted_milestones,
             format_html("<p><strong>Not counted:</strong></p><ul>{}</ul>", problems)
             if progress.problems
@@ -208,29 +308,34 @@ class CommitmentAdmin(EditorStampMixin, admin.ModelAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
-        for milestone in formset.save(commit=False):
-            self.stamp(milestone, request.user)
-            milestone.save()
-        for milestone in formset.deleted_objects:
-            milestone.delete()
+        for obj in formset.save(commit=False):
+            if isinstance(obj, Assessment):
+                obj.assessed_by = request.user
+            else:
+                self.stamp(obj, request.user)
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
         formset.save_m2m()
 
 
 @admin.register(Milestone)
 class MilestoneAdmin(CsvImportAdminMixin, EditorStampMixin, admin.ModelAdmin):
     import_columns = imports.MILESTONE_COLUMNS
+    form = MilestoneForm
 
     list_display = [
         "occurred_on",
         "title",
         "commitment",
+        "kind",
         "amount",
         "unit",
-        "percent_complete",
+        "stage",
         "status",
         "updated_by",
     ]
-    list_filter = ["status", "commitment__pillar", "unit", "occurred_on"]
+    list_filter = ["status", "kind", "stage", "commitment__pillar", "unit", "occurred_on"]
     list_select_related = ["commitment", "updated_by"]
     search_fields = ["title", "description", "commitment__title", "commitment__slug"]
     date_hierarchy = "occurred_on"
@@ -238,11 +343,13 @@ class MilestoneAdmin(CsvImportAdminMixin, EditorStampMixin, admin.ModelAdmin):
     readonly_fields = ["published_at", "created_by", "updated_by", "created_at", "updated_at"]
     fields = [
         "commitment",
+        "kind",
         "occurred_on",
         "title",
         "description",
         ("amount", "unit"),
-        "percent_complete",
+        "stage",
+        "meeting",
         "status",
         "sources",
         "published_at",

@@ -15,23 +15,28 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from tracker.progress.rules import BASE_CURRENCY, CURRENCY_CODES, normalize_unit
+from tracker.methodology import vocabulary as v
+from tracker.methodology.units import BASE_CURRENCY, CURRENCY_CODES, normalize_unit
 
 from .models import Commitment, ExchangeRate, Milestone, Source
 
 MILESTONE_COLUMNS = [
     "commitment",
     "occurred_on",
+    "kind",
     "title",
     "amount",
     "unit",
-    "percent_complete",
+    "stage",
     "status",
     "source_url",
     "source_title",
 ]
 RATE_COLUMNS = ["date", "currency", "units_per_usd"]
+# A reaffirmation names its meeting, which a CSV row has no column for.
+IMPORTABLE_KINDS = [v.EVIDENCE, v.PLANNED]
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -129,6 +134,7 @@ def import_milestones(data: bytes | str, *, dry_run: bool = False, user=None) ->
         {row["commitment"] for _, row in rows}, field_name="slug"
     )
     statuses = dict(Milestone.Status.choices)
+    today = timezone.localdate()
     errors: list[RowError] = []
     planned: list[tuple[Milestone, str, str]] = []
     for line, row in rows:
@@ -139,18 +145,32 @@ def import_milestones(data: bytes | str, *, dry_run: bool = False, user=None) ->
             status = row["status"].lower() or Milestone.Status.DRAFT
             if status not in statuses:
                 raise ValueError(f"status {row['status']!r} is not one of {', '.join(statuses)}")
+            kind = row["kind"].lower() or v.EVIDENCE
+            if kind not in IMPORTABLE_KINDS:
+                raise ValueError(
+                    f"kind {row['kind']!r} is not one of {', '.join(IMPORTABLE_KINDS)} "
+                    "(record a reaffirmation, with its meeting, in the admin)"
+                )
             milestone = Milestone(
                 commitment=commitment,
                 occurred_on=_date(row["occurred_on"], "occurred_on"),
+                kind=kind,
                 title=row["title"],
                 amount=_decimal(row["amount"], "amount"),
                 unit=normalize_unit(row["unit"]),
-                percent_complete=_decimal(row["percent_complete"], "percent_complete"),
+                stage=row["stage"].lower(),
                 status=status,
                 created_by=user,
                 updated_by=user,
             )
             milestone.full_clean(exclude=["published_at"])
+            if status == v.PUBLISHED and not row["source_url"]:
+                raise ValueError("a published milestone needs a source_url")
+            if status == v.PUBLISHED and kind != v.PLANNED and milestone.occurred_on > today:
+                raise ValueError(
+                    f"occurred_on {milestone.occurred_on} is in the future: import it as "
+                    "planned, or as a draft"
+                )
             if row["source_url"]:
                 Source(
                     title=row["source_title"] or row["source_url"],

@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.progress.rules import is_currency, normalize_unit, units_add_up
+from tracker.methodology import vocabulary as v
+from tracker.methodology.units import is_currency, normalize_unit, units_add_up
 
 
 class Source(models.Model):
@@ -93,17 +94,37 @@ class Sector(models.Model):
         return self.name
 
 
+class Meeting(models.Model):
+    """A meeting of the two leaders where commitments were made or reaffirmed."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    held_on = models.DateField(
+        null=True, blank=True, help_text="Leave empty when the sources do not give the date."
+    )
+    date_note = models.CharField(
+        max_length=300, blank=True, help_text="How the date is known, or that it is not."
+    )
+    place = models.CharField(max_length=120, blank=True)
+    summary = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="meetings")
+
+    class Meta:
+        ordering = [models.F("held_on").asc(nulls_last=True), "name"]
+
+    def __str__(self):
+        return self.name
+
+
 class CommitmentQuerySet(models.QuerySet):
     def with_progress(self):
         """Commitments with what every list shows beside them, in one query."""
-        return self.select_related("pillar", "agreement", "progress")
+        return self.select_related(
+            "pillar", "agreement", "meeting", "parent", "progress", "progress__assessment"
+        )
 
 
 class Commitment(models.Model):
-    class Kind(models.TextChoices):
-        QUANTITATIVE = "quantitative", "Quantitative (a target value)"
-        MILESTONE = "milestone", "Milestone (percent complete)"
-
     class Side(models.TextChoices):
         JOINT = "joint", "Both sides"
         INDIA = "india", "India"
@@ -113,20 +134,47 @@ class Commitment(models.Model):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="commitments")
-    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="commitments")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        null=True,
+        blank=True,
+        help_text="The document it comes from; empty when no source names one.",
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        null=True,
+        help_text="The meeting where it was first made.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="children",
+        null=True,
+        blank=True,
+        help_text="A larger commitment this one is part of; its counted amounts add to it too.",
+    )
+    kind = models.CharField(max_length=16, choices=v.choices(v.KINDS))
     target_value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
     target_unit = models.CharField(
         max_length=16,
         blank=True,
         help_text="An ISO 4217 code (JPY, INR, USD) or a counted unit such as “persons”.",
     )
-    start_date = models.DateField()
-    deadline = models.DateField()
+    start_date = models.DateField(
+        null=True, blank=True, help_text="The day it was made; empty when no source dates it."
+    )
+    deadline = models.DateField(null=True, blank=True)
     deadline_basis = models.CharField(
-        max_length=300,
+        max_length=8, choices=v.choices(v.DEADLINE_BASES), default=v.ASSUMED
+    )
+    deadline_words = models.TextField(
         blank=True,
-        help_text="Where the deadline comes from, e.g. “five years, per the Action Plan”.",
+        help_text="Stated: the source’s words (“within five years”). Assumed: why the tracker "
+        "uses its own horizon. None: why there is no deadline.",
     )
     weight = models.PositiveSmallIntegerField(default=1)
     promised_by = models.CharField(max_length=8, choices=Side.choices, default=Side.JOINT)
@@ -142,22 +190,37 @@ class Commitment(models.Model):
 
     class Meta:
         ordering = ["pillar__order", "title"]
+        permissions = [("assess_commitment", "Can record an editors’ assessment")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(deadline__gt=models.F("start_date")),
+                condition=Q(deadline__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(deadline__gt=models.F("start_date")),
                 name="commitment_deadline_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline_basis=v.NO_DEADLINE, deadline__isnull=True)
+                | (~Q(deadline_basis=v.NO_DEADLINE) & Q(deadline__isnull=False)),
+                name="commitment_deadline_matches_basis",
             ),
             models.CheckConstraint(
                 condition=Q(target_value__isnull=True) | Q(target_value__gt=0),
                 name="commitment_target_positive",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="quantitative")
+                condition=~Q(kind=v.QUANTITATIVE)
                 | (Q(target_value__isnull=False) & ~Q(target_unit="")),
                 name="commitment_quantitative_has_target",
             ),
             models.CheckConstraint(
+                condition=~Q(kind=v.DELIVERABLE) | Q(target_value__isnull=True),
+                name="commitment_deliverable_has_no_target",
+            ),
+            models.CheckConstraint(
                 condition=Q(weight__gte=1), name="commitment_weight_at_least_one"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="commitment_not_its_own_parent"
             ),
         ]
 
@@ -169,30 +232,96 @@ class Commitment(models.Model):
 
     @property
     def is_quantitative(self):
-        return self.kind == self.Kind.QUANTITATIVE
+        return self.kind == v.QUANTITATIVE
+
+    def clean(self):
+        """Editor-facing checks, worded on the field, before the database constraints."""
+        errors = {}
+        if self.kind == v.QUANTITATIVE:
+            if self.target_value is None:
+                errors["target_value"] = "A quantitative commitment needs a target value."
+            elif self.target_value <= 0:
+                errors["target_value"] = "The target must be more than zero."
+            if not self.target_unit:
+                errors["target_unit"] = "Give the unit of the target, e.g. JPY or persons."
+        elif self.kind == v.DELIVERABLE and self.target_value is not None:
+            errors["target_value"] = "A deliverable has no target value; leave it empty."
+        if self.deadline_basis == v.NO_DEADLINE and self.deadline:
+            errors["deadline"] = "Leave the deadline empty, or choose stated or assumed."
+        if self.deadline_basis != v.NO_DEADLINE and not self.deadline:
+            errors["deadline"] = "Give the deadline, or choose “No deadline”."
+        if self.deadline_basis != v.NO_DEADLINE and not self.deadline_words.strip():
+            errors["deadline_words"] = (
+                "Quote the source’s words, or say why the tracker assumes this deadline."
+            )
+        if self.deadline and self.start_date and self.deadline <= self.start_date:
+            errors["deadline"] = "The deadline must be after the start date."
+        if self.parent_id and self.pk:
+            ancestor, seen = self.parent, {self.pk}
+            while ancestor is not None:
+                if ancestor.pk in seen:
+                    errors["parent"] = "A commitment cannot be part of itself."
+                    break
+                seen.add(ancestor.pk)
+                ancestor = ancestor.parent
+        if errors:
+            raise ValidationError(errors)
 
 
 class MilestoneQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Milestone.Status.PUBLISHED)
+        return self.filter(status=v.PUBLISHED)
+
+    def sourced(self):
+        """Milestones that cite at least one source (an EXISTS, so no duplicate rows)."""
+        cites = Milestone.sources.through.objects.filter(milestone_id=OuterRef("pk"))
+        return self.filter(Exists(cites))
+
+    def on_record(self, as_of):
+        """Shown publicly as having happened (methodology.rules.is_on_record)."""
+        return self.published().sourced().exclude(kind=v.PLANNED).filter(occurred_on__lte=as_of)
 
     def counted(self, as_of):
-        """Milestones that count towards progress on the as-of date (see progress.rules)."""
-        return self.published().filter(occurred_on__lte=as_of)
+        """Count towards progress and status (methodology.rules.is_counted)."""
+        return self.on_record(as_of).filter(kind=v.EVIDENCE)
+
+    def upcoming(self):
+        """Planned events shown on their commitment, never counted."""
+        return self.published().sourced().filter(kind=v.PLANNED)
 
 
 class Milestone(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = v.DRAFT, v.MILESTONE_STATUSES[v.DRAFT]
+        PUBLISHED = v.PUBLISHED, v.MILESTONE_STATUSES[v.PUBLISHED]
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="milestones")
+    kind = models.CharField(
+        max_length=12,
+        choices=v.choices(v.MILESTONE_KINDS),
+        default=v.EVIDENCE,
+        help_text="Evidence counts; a reaffirmation is shown but moves nothing; a planned event "
+        "is shown as upcoming and never counts.",
+    )
     occurred_on = models.DateField()
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True, help_text="Markdown; sanitized when shown.")
     amount = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
     unit = models.CharField(max_length=16, blank=True)
-    percent_complete = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    stage = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=v.choices(v.STAGE_LABELS, v.EVIDENCED_STAGES),
+        help_text="For a deliverable: the completion stage this evidence shows.",
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        help_text="For a reaffirmation: the meeting that reaffirmed the commitment.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="milestones")
@@ -224,13 +353,16 @@ class Milestone(models.Model):
                 name="milestone_amount_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(percent_complete__isnull=True)
-                | (Q(percent_complete__gte=0) & Q(percent_complete__lte=100)),
-                name="milestone_percent_0_100",
-            ),
-            models.CheckConstraint(
                 condition=Q(amount__isnull=True) | ~Q(unit=""),
                 name="milestone_amount_has_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage="") | Q(stage__in=v.EVIDENCED_STAGES),
+                name="milestone_stage_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=v.EVIDENCE) | (Q(stage="") & Q(amount__isnull=True)),
+                name="milestone_only_evidence_moves",
             ),
         ]
 
@@ -250,29 +382,74 @@ class Milestone(models.Model):
         """Editor-facing checks that the database constraints cannot express."""
         errors = {}
         commitment = self.commitment if self.commitment_id else None
-        if commitment and commitment.is_quantitative:
+        if self.kind != v.EVIDENCE:
+            what = "A reaffirmation" if self.kind == v.REAFFIRMED else "A planned event"
+            if self.amount is not None:
+                errors["amount"] = f"{what} moves nothing; leave the amount empty."
+            if self.stage:
+                errors["stage"] = f"{what} moves nothing; leave the stage empty."
+        elif commitment and commitment.is_quantitative:
             if self.amount is None:
-                errors["amount"] = "A quantitative commitment needs an amount on each milestone."
+                errors["amount"] = "Evidence towards a target needs the amount it delivered."
+            elif self.amount < 0:
+                errors["amount"] = "An amount cannot be negative."
             if not self.unit:
                 errors["unit"] = f"Give the unit of the amount, e.g. {commitment.target_unit}."
-            if self.unit and not units_add_up(normalize_unit(self.unit), commitment.target_unit):
+            elif not units_add_up(normalize_unit(self.unit), commitment.target_unit):
                 errors["unit"] = (
                     f"{self.unit} cannot be added to a target in {commitment.target_unit}: use "
                     f"{commitment.target_unit} or another currency with an exchange rate."
                     if is_currency(commitment.target_unit)
                     else f"This target counts {commitment.target_unit}; use that unit."
                 )
-            if self.percent_complete is not None:
-                errors["percent_complete"] = (
-                    "Percent complete is for milestone commitments; give an amount instead."
-                )
+            if self.stage:
+                errors["stage"] = "Stages are for deliverables; give the amount instead."
         elif commitment:
-            if self.percent_complete is None:
-                errors["percent_complete"] = "A milestone commitment needs a percent complete."
+            if not self.stage:
+                errors["stage"] = "Choose the completion stage this evidence shows."
             if self.amount is not None:
-                errors["amount"] = "This commitment has no target value; leave the amount empty."
+                errors["amount"] = "A deliverable has no target value; leave the amount empty."
+        if self.amount is not None and not self.unit and "unit" not in errors:
+            errors["unit"] = "An amount needs its unit."
+        if self.kind == v.REAFFIRMED and not self.meeting_id:
+            errors["meeting"] = "Name the meeting that reaffirmed the commitment."
         if errors:
             raise ValidationError(errors)
+
+
+class Assessment(models.Model):
+    """An editor's dated judgment of a commitment, with a written reason. Kept, never edited:
+    the newest is what the public sees, beside the status the rules compute."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="assessments")
+    status = models.CharField(
+        max_length=12, choices=v.choices(v.STATUS_LABELS, v.ASSESSED_STATUSES)
+    )
+    reason = models.TextField(help_text="Why, in words a reader can check against the evidence.")
+    assessed_on = models.DateField(default=timezone.localdate)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+        get_latest_by = ["assessed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=v.ASSESSED_STATUSES), name="assessment_status_known"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="assessment_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.commitment}: {self.get_status_display()} ({self.assessed_on:%d %b %Y})"
+
+    def clean(self):
+        if not (self.reason or "").strip():
+            raise ValidationError({"reason": "Give the reason a reader can check."})
+        if self.assessed_on and self.assessed_on > timezone.localdate():
+            raise ValidationError({"assessed_on": "An assessment cannot be dated in the future."})
 
 
 class ExchangeRate(models.Model):

@@ -3,12 +3,16 @@
 The rules:
 
 - The window is the seven days ending on the as-of date, both ends included, by UTC date.
-- A milestone is new when it is published and its publication date falls in the window.
+- A milestone is new when it is on record by the end of the window (published, citing a
+  source, not planned, dated no later than the window's end) and its publication date falls
+  in the window.
 - "Then" is what the tracker said at the end of the day before the window; "now" is what it
   says at the end of the as-of date. Both are computed by the progress rules from the
   milestones that had been published by that day, so a milestone published this week
   counts only "now" even when it is dated months ago, and a commitment that falls behind
   its straight path to the deadline with no new evidence shows up in the week it slipped.
+- A status is what the public sees on that day: the editors' latest assessment dated on or
+  before it, else the status the rules compute.
 - A status change is a commitment whose status then and now differ.
 - Pillar progress then and now is the progress rules' weighted rollup of each side.
 - An empty pillar selection follows every pillar.
@@ -19,13 +23,14 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
-from tracker.progress import rules
-from tracker.public.figures import human_amount, long_date, percent
+from tracker.methodology import rules
+from tracker.methodology.vocabulary import STAGE_LABELS, STATUS_LABELS
+from tracker.methodology.wording import human_amount, long_date, percent, plural
 
 WINDOW_DAYS = 7
 Reader = TypeVar("Reader")
@@ -73,6 +78,18 @@ class CommitmentInfo:
     url: str
     weight: int
     terms: rules.Terms
+    # Sub-targets whose amounts add to this commitment too.
+    descendants: tuple[int, ...] = ()
+    # The editors' assessments as (assessed_on, status), oldest first.
+    assessments: tuple[tuple[date, str], ...] = ()
+
+    def assessed_status(self, day: date) -> str | None:
+        """The latest assessment's status on or before `day`, if any."""
+        current = None
+        for assessed_on, status in self.assessments:
+            if assessed_on <= day:
+                current = status
+        return current
 
 
 @dataclass(frozen=True)
@@ -118,11 +135,11 @@ class StatusChange:
 
     @property
     def before_label(self) -> str:
-        return rules.STATUS_LABELS[self.before]
+        return STATUS_LABELS[self.before]
 
     @property
     def after_label(self) -> str:
-        return rules.STATUS_LABELS[self.after]
+        return STATUS_LABELS[self.after]
 
 
 @dataclass(frozen=True)
@@ -184,11 +201,9 @@ class Digest:
         """'2 new milestones, 1 status change', 'Pillar progress moved', 'No new milestones'."""
         parts = []
         if self.milestones:
-            n = len(self.milestones)
-            parts.append(f"{n} new milestone{'' if n == 1 else 's'}")
+            parts.append(plural(len(self.milestones), "new milestone"))
         if self.changes:
-            n = len(self.changes)
-            parts.append(f"{n} status change{'' if n == 1 else 's'}")
+            parts.append(plural(len(self.changes), "status change"))
         if parts:
             return ", ".join(parts)
         return "Pillar progress moved" if self.pillars_moved else "No new milestones"
@@ -214,11 +229,11 @@ def indented_text(text: str, width: int = 76, indent: str = "  ") -> str:
 
 
 def milestone_figure(fact: rules.MilestoneFact) -> str:
-    """The figure a milestone reports: an amount in human units, or its percent complete."""
+    """The figure a milestone reports: an amount in human units, or the stage it evidences."""
     if fact.amount is not None:
         return human_amount(fact.amount, fact.unit)
-    if fact.percent_complete is not None:
-        return f"{percent(Decimal(fact.percent_complete) / 100)} complete"
+    if fact.stage:
+        return f"stage: {STAGE_LABELS[fact.stage]}"
     return ""
 
 
@@ -230,12 +245,22 @@ def standing_on(
     thresholds: rules.Thresholds,
 ) -> dict[int, rules.Evaluation]:
     """Every commitment's progress and status at the end of `day`, from the milestones
-    published by then."""
+    published by then and the assessments dated by then."""
     facts = defaultdict(list)
     for milestone in milestones:
         if milestone.published_on <= day:
             facts[milestone.commitment_id].append(milestone.fact)
-    return {c.id: rules.evaluate(c.terms, facts[c.id], rates, day, thresholds) for c in commitments}
+    standing = {}
+    for c in commitments:
+        inherited = [
+            rules.MilestoneFact(**{**fact.__dict__, "inherited": True})
+            for child in c.descendants
+            for fact in facts[child]
+        ]
+        evaluation = rules.evaluate(c.terms, facts[c.id] + inherited, rates, day, thresholds)
+        shown = rules.shown_status(evaluation.status, c.assessed_status(day))
+        standing[c.id] = replace(evaluation, status=shown)
+    return standing
 
 
 def pillar_progress(
@@ -245,7 +270,11 @@ def pillar_progress(
     by_pillar = defaultdict(list)
     for c in commitments:
         evaluation = standing[c.id]
-        by_pillar[c.pillar_id].append((c.weight, evaluation.progress, evaluation.status))
+        by_pillar[c.pillar_id].append(
+            rules.RollupItem(
+                c.weight, evaluation.progress, evaluation.status, c.terms.kind, evaluation.stage
+            )
+        )
     return {pillar_id: rules.rollup(items).progress for pillar_id, items in by_pillar.items()}
 
 
@@ -259,6 +288,8 @@ def new_milestones(
     found = []
     for m in milestones:
         if not window.start <= m.published_on <= window.end:
+            continue
+        if not rules.is_on_record(m.fact, window.end):
             continue
         commitment = commitments[m.commitment_id]
         pillar = pillars[commitment.pillar_id]

@@ -11,6 +11,7 @@ left, so it is not sent again (at most once), and the send log shows it.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,9 +22,17 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.commitments.models import Commitment, Milestone, Pillar
-from tracker.progress import rules
-from tracker.progress.engine import load_rates, thresholds, today
+from tracker.commitments.models import Assessment, Commitment, Milestone, Pillar
+from tracker.progress.engine import today
+from tracker.progress.inputs import (
+    FACT_FIELDS,
+    TERMS_FIELDS,
+    CommitmentTree,
+    fact_from,
+    load_rates,
+    terms_from,
+    thresholds,
+)
 
 from . import content, emails
 from .models import DigestSend, Subscriber
@@ -38,7 +47,7 @@ def last_complete_day() -> date:
 
 
 def load_week(window: content.Window) -> content.WeekNews:
-    """Load plain values for the rules, in four queries whatever the data."""
+    """Load plain values for the rules, in six queries whatever the data."""
     site = settings.SITE_URL
     pillars = [
         content.PillarInfo(
@@ -49,6 +58,12 @@ def load_week(window: content.Window) -> content.WeekNews:
         )
         for p in Pillar.objects.values("id", "slug", "name", "order")
     ]
+    tree = CommitmentTree()
+    assessments = defaultdict(list)
+    for cid, assessed_on, status in Assessment.objects.order_by("assessed_on", "id").values_list(
+        "commitment_id", "assessed_on", "status"
+    ):
+        assessments[cid].append((assessed_on, status))
     commitments = [
         content.CommitmentInfo(
             id=c["id"],
@@ -56,52 +71,28 @@ def load_week(window: content.Window) -> content.WeekNews:
             title=c["title"],
             url=site + reverse("public:commitment", args=[c["slug"]]),
             weight=c["weight"],
-            terms=rules.Terms(
-                c["kind"], c["target_value"], c["target_unit"], c["start_date"], c["deadline"]
-            ),
+            terms=terms_from(c),
+            descendants=tuple(tree.descendants(c["id"])),
+            assessments=tuple(assessments[c["id"]]),
         )
         for c in Commitment.objects.values(
-            "id",
-            "pillar_id",
-            "title",
-            "slug",
-            "weight",
-            "kind",
-            "target_value",
-            "target_unit",
-            "start_date",
-            "deadline",
+            "id", "pillar_id", "title", "slug", "weight", *TERMS_FIELDS
         )
     ]
     end_of_window = datetime.combine(window.end + timedelta(days=1), time.min, tzinfo=UTC)
-    published_by_then = Milestone.objects.published().filter(published_at__lt=end_of_window)
+    # Unsourced milestones never count nor appear, so they are not loaded at all.
+    published_by_then = (
+        Milestone.objects.published().sourced().filter(published_at__lt=end_of_window)
+    )
     milestones = [
         content.PublishedMilestone(
-            fact=rules.MilestoneFact(
-                m["id"],
-                m["occurred_on"],
-                m["status"],
-                m["amount"],
-                m["unit"],
-                m["percent_complete"],
-            ),
+            fact=fact_from(m),
             commitment_id=m["commitment_id"],
             published_on=m["published_at"].astimezone(UTC).date(),
             title=m["title"],
             description=m["description"],
         )
-        for m in published_by_then.values(
-            "id",
-            "commitment_id",
-            "occurred_on",
-            "status",
-            "amount",
-            "unit",
-            "percent_complete",
-            "published_at",
-            "title",
-            "description",
-        )
+        for m in published_by_then.values(*FACT_FIELDS, "published_at", "title", "description")
     ]
     return content.week_news(window, pillars, commitments, milestones, load_rates(), thresholds())
 

@@ -20,8 +20,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CommitmentProgress)
 class CommitmentProgressAdmin(ReadOnlyAdmin):
-    list_display = ["commitment", "progress", "expected_progress", "status", "as_of", "stale"]
-    list_filter = ["status", "stale", "commitment__pillar"]
+    list_display = [
+        "commitment",
+        "progress",
+        "stage",
+        "expected_progress",
+        "status",
+        "computed_status",
+        "last_evidence_on",
+        "as_of",
+        "stale",
+    ]
+    list_filter = ["status", "computed_status", "stage", "quiet", "stale", "commitment__pillar"]
     list_select_related = ["commitment"]
     search_fields = ["commitment__title"]
 

@@ -16,9 +16,17 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from tracker.commitments.models import Commitment, ExchangeRate, Milestone, Pillar
+from tracker.commitments.models import Assessment, Commitment, Milestone, Pillar
+from tracker.methodology import rules
 
-from . import rules
+from .inputs import (
+    TERMS_FIELDS,
+    CommitmentTree,
+    facts_by_commitment,
+    load_rates,
+    terms_from,
+    thresholds,
+)
 from .models import (
     CommitmentProgress,
     CommitmentProgressHistory,
@@ -31,19 +39,12 @@ logger = logging.getLogger(__name__)
 # Sent after rollups change, so caches of public pages can be dropped.
 rollups_changed = Signal()
 
+__all__ = ["load_rates", "recompute", "thresholds", "today"]
+
 
 def today() -> date:
+    """The engine's as-of day: today's date in UTC."""
     return timezone.now().date()
-
-
-def thresholds() -> rules.Thresholds:
-    return rules.thresholds_from_settings(
-        settings.PROGRESS_ON_TRACK_RATIO, settings.PROGRESS_AT_RISK_RATIO
-    )
-
-
-def load_rates() -> rules.RateTable:
-    return rules.RateTable(ExchangeRate.objects.values_list("currency", "date", "units_per_usd"))
 
 
 def _quantize(value, places):
@@ -52,12 +53,29 @@ def _quantize(value, places):
     return round(value, places)
 
 
+def latest_assessments(
+    commitment_ids: Iterable[int], as_of: date
+) -> dict[int, tuple[int, str, date]]:
+    """Each commitment's newest assessment made by the as-of day, as (id, status, assessed_on),
+    in one query."""
+    latest = {}
+    rows = (
+        Assessment.objects.filter(commitment_id__in=list(commitment_ids), assessed_on__lte=as_of)
+        .order_by("commitment_id", "-assessed_on", "-id")
+        .values_list("commitment_id", "id", "status", "assessed_on")
+    )
+    for cid, aid, status, assessed_on in rows:
+        latest.setdefault(cid, (aid, status, assessed_on))
+    return latest
+
+
 def recompute(
     commitment_ids: Iterable[int] | None = None,
     as_of: date | None = None,
     rebuild_history: bool = True,
 ) -> int:
-    """Recompute the given commitments (all when None), then every pillar and the overall.
+    """Recompute the given commitments (all when None) and the commitments they are part of,
+    then every pillar and the overall figure.
 
     With rebuild_history, each commitment's chart history is rewritten from its milestones
     (a point on every day its progress changed). Without it only the as-of day's point is
@@ -66,38 +84,31 @@ def recompute(
     Returns the number of commitments recomputed.
     """
     as_of = as_of or today()
+    tree = CommitmentTree()
+    targets = set(tree.parent) if commitment_ids is None else tree.with_ancestors(commitment_ids)
     commitments = Commitment.objects.all()
+    if commitment_ids is not None:
+        commitments = commitments.filter(id__in=targets)
     milestones = Milestone.objects.counted(as_of)
     if commitment_ids is not None:
-        commitment_ids = sorted(set(commitment_ids))
-        commitments = commitments.filter(id__in=commitment_ids)
-        milestones = milestones.filter(commitment_id__in=commitment_ids)
+        milestones = milestones.filter(commitment_id__in=tree.with_descendants(targets))
 
-    terms = {
-        cid: rules.Terms(kind, target_value, target_unit, start_date, deadline)
-        for cid, kind, target_value, target_unit, start_date, deadline in commitments.values_list(
-            "id", "kind", "target_value", "target_unit", "start_date", "deadline"
-        )
-    }
-    facts = defaultdict(list)
-    for row in milestones.values_list(
-        "id", "commitment_id", "occurred_on", "status", "amount", "unit", "percent_complete"
-    ).iterator(chunk_size=5000):
-        mid, cid, occurred_on, status, amount, unit, percent = row
-        facts[cid].append(rules.MilestoneFact(mid, occurred_on, status, amount, unit, percent))
-
+    terms = {row["id"]: terms_from(row) for row in commitments.values("id", *TERMS_FIELDS)}
+    facts = facts_by_commitment(milestones)
+    assessments = latest_assessments(terms, as_of)
     rates = load_rates()
     limits = thresholds()
+    quiet_days = settings.EVIDENCE_QUIET_DAYS
     now = timezone.now()
     current, history = [], []
     for cid, commitment_terms in terms.items():
+        own_facts = tree.facts_for(cid, facts)
         days = (
-            rules.progress_dates(commitment_terms, facts[cid], as_of)
-            if rebuild_history
-            else [as_of]
+            rules.progress_dates(commitment_terms, own_facts, as_of) if rebuild_history else [as_of]
         )
-        series = rules.evaluate_series(commitment_terms, facts[cid], rates, days, limits)
+        series = rules.evaluate_series(commitment_terms, own_facts, rates, days, limits)
         latest = series[-1]
+        assessment_id, assessed_status, assessed_on = assessments.get(cid, (None, None, None))
         current.append(
             CommitmentProgress(
                 commitment_id=cid,
@@ -105,9 +116,17 @@ def recompute(
                 computed_at=now,
                 achieved_value=_quantize(latest.achieved_value, 4),
                 progress=_quantize(latest.progress, 6),
+                stage=latest.stage,
                 expected_progress=_quantize(latest.expected_progress, 6),
-                status=latest.status,
-                counted_milestones=latest.counted_milestones,
+                status=rules.shown_status(latest.status, assessed_status),
+                computed_status=latest.status,
+                assessment_id=assessment_id,
+                newer_evidence=rules.has_newer_evidence(latest.last_evidence_on, assessed_on),
+                counted_milestones=latest.evidence_count,
+                last_evidence_on=latest.last_evidence_on,
+                quiet=rules.is_quiet(
+                    latest.last_evidence_on, commitment_terms.start_date, as_of, quiet_days
+                ),
                 problems=list(latest.problems),
                 stale=False,
             )
@@ -118,6 +137,7 @@ def recompute(
                 as_of=point.as_of,
                 achieved_value=_quantize(point.achieved_value, 4),
                 progress=_quantize(point.progress, 6),
+                stage=point.stage,
                 expected_progress=_quantize(point.expected_progress, 6),
                 status=point.status,
             )
@@ -135,9 +155,15 @@ def recompute(
                 "computed_at",
                 "achieved_value",
                 "progress",
+                "stage",
                 "expected_progress",
                 "status",
+                "computed_status",
+                "assessment",
+                "newer_evidence",
                 "counted_milestones",
+                "last_evidence_on",
+                "quiet",
                 "problems",
                 "stale",
             ],
@@ -145,14 +171,14 @@ def recompute(
         if rebuild_history:
             old_history = CommitmentProgressHistory.objects.all()
             if commitment_ids is not None:
-                old_history = old_history.filter(commitment_id__in=commitment_ids)
+                old_history = old_history.filter(commitment_id__in=targets)
             old_history.delete()
         CommitmentProgressHistory.objects.bulk_create(
             history,
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["commitment", "as_of"],
-            update_fields=["achieved_value", "progress", "expected_progress", "status"],
+            update_fields=["achieved_value", "progress", "stage", "expected_progress", "status"],
         )
         refresh_groups(as_of, now)
 
@@ -166,11 +192,17 @@ def refresh_groups(as_of: date, now=None) -> None:
     now = now or timezone.now()
     by_pillar = defaultdict(list)
     everything = []
-    for pillar_id, weight, progress, status in CommitmentProgress.objects.values_list(
-        "commitment__pillar_id", "commitment__weight", "progress", "status"
+    for pillar_id, weight, progress, status, kind, stage in CommitmentProgress.objects.values_list(
+        "commitment__pillar_id",
+        "commitment__weight",
+        "progress",
+        "status",
+        "commitment__kind",
+        "stage",
     ):
-        by_pillar[pillar_id].append((weight, progress, status))
-        everything.append((weight, progress, status))
+        item = rules.RollupItem(weight, progress, status, kind, stage)
+        by_pillar[pillar_id].append(item)
+        everything.append(item)
 
     pillar_rows = []
     for pillar_id in Pillar.objects.values_list("id", flat=True):
@@ -180,12 +212,20 @@ def refresh_groups(as_of: date, now=None) -> None:
                 pillar_id=pillar_id,
                 progress=_quantize(result.progress, 6),
                 status_counts=result.status_counts,
+                stage_counts=result.stage_counts,
                 commitment_count=result.commitment_count,
                 as_of=as_of,
                 computed_at=now,
             )
         )
-    group_fields = ["progress", "status_counts", "commitment_count", "as_of", "computed_at"]
+    group_fields = [
+        "progress",
+        "status_counts",
+        "stage_counts",
+        "commitment_count",
+        "as_of",
+        "computed_at",
+    ]
     PillarProgress.objects.bulk_create(
         pillar_rows, update_conflicts=True, unique_fields=["pillar"], update_fields=group_fields
     )
@@ -195,6 +235,7 @@ def refresh_groups(as_of: date, now=None) -> None:
         defaults={
             "progress": _quantize(overall.progress, 6),
             "status_counts": overall.status_counts,
+            "stage_counts": overall.stage_counts,
             "commitment_count": overall.commitment_count,
             "as_of": as_of,
             "computed_at": now,

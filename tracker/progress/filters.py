@@ -3,9 +3,10 @@
 import django_filters
 from django.db.models import Q
 
-from tracker.progress.models import STATUS_CHOICES
+from tracker.commitments.models import Agreement, Commitment, Meeting, Pillar
+from tracker.methodology import vocabulary as v
 
-from .models import Agreement, Commitment, Pillar
+from .models import STAGE_CHOICES, STATUS_CHOICES
 
 
 class CommitmentFilter(django_filters.FilterSet):
@@ -27,8 +28,23 @@ class CommitmentFilter(django_filters.FilterSet):
         label="Status",
         empty_label="Any status",
     )
+    stage = django_filters.ChoiceFilter(
+        field_name="progress__stage",
+        choices=STAGE_CHOICES,
+        label="Stage (deliverables)",
+        empty_label="Any stage",
+    )
     kind = django_filters.ChoiceFilter(
-        choices=Commitment.Kind.choices, label="Kind", empty_label="Any kind"
+        choices=v.choices(v.KINDS), label="Kind", empty_label="Any kind"
+    )
+    deadline_basis = django_filters.ChoiceFilter(
+        choices=v.choices(v.DEADLINE_BASES), label="Deadline", empty_label="Any deadline"
+    )
+    meeting = django_filters.ModelChoiceFilter(
+        queryset=Meeting.objects.all(),
+        to_field_name="slug",
+        label="First made at",
+        empty_label="Any meeting",
     )
     promised_by = django_filters.ChoiceFilter(
         choices=Commitment.Side.choices, label="Promised by", empty_label="Either side or both"
@@ -42,7 +58,17 @@ class CommitmentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Commitment
-        fields = ["pillar", "agreement", "status", "kind", "promised_by", "q"]
+        fields = [
+            "pillar",
+            "agreement",
+            "status",
+            "stage",
+            "kind",
+            "deadline_basis",
+            "meeting",
+            "promised_by",
+            "q",
+        ]
 
     def search(self, queryset, name, value):
         value = value.strip()

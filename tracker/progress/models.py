@@ -2,11 +2,12 @@
 
 from django.db import models
 
-from tracker.commitments.models import Commitment, Pillar
+from tracker.commitments.models import Assessment, Commitment, Pillar
+from tracker.methodology import vocabulary as v
 
-from . import rules
-
-STATUS_CHOICES = [(s, rules.STATUS_LABELS[s]) for s in rules.STATUSES]
+STATUS_CHOICES = v.choices(v.STATUS_LABELS, v.STATUSES)
+COMPUTED_STATUS_CHOICES = v.choices(v.STATUS_LABELS, v.COMPUTED_STATUSES)
+STAGE_CHOICES = v.choices(v.STAGE_LABELS, v.STAGES)
 
 
 class CommitmentProgress(models.Model):
@@ -18,10 +19,27 @@ class CommitmentProgress(models.Model):
     as_of = models.DateField()
     computed_at = models.DateTimeField()
     achieved_value = models.DecimalField(max_digits=28, decimal_places=4, null=True, blank=True)
+    # A deliverable's progress is its stage's fraction, used only inside rollups.
     progress = models.DecimalField(max_digits=16, decimal_places=6)
-    expected_progress = models.DecimalField(max_digits=8, decimal_places=6)
+    stage = models.CharField(max_length=12, choices=STAGE_CHOICES, blank=True)
+    # Null where no straight path can be drawn (a deliverable, or no start or deadline).
+    expected_progress = models.DecimalField(max_digits=8, decimal_places=6, null=True, blank=True)
+    # What the public sees: the latest assessment's status, else the computed one.
     status = models.CharField(max_length=16, choices=STATUS_CHOICES)
+    computed_status = models.CharField(
+        max_length=16, choices=COMPUTED_STATUS_CHOICES, default=v.NO_EVIDENCE
+    )
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    newer_evidence = models.BooleanField(
+        default=False, help_text="Evidence dated after the latest assessment has arrived."
+    )
     counted_milestones = models.PositiveIntegerField(default=0)
+    last_evidence_on = models.DateField(null=True, blank=True)
+    quiet = models.BooleanField(
+        default=False, help_text="No evidence for longer than EVIDENCE_QUIET_DAYS."
+    )
     problems = models.JSONField(default=list, blank=True)
     # Set when a change could not be queued (broker down); the periodic catch-up clears it.
     stale = models.BooleanField(default=False)
@@ -42,8 +60,9 @@ class CommitmentProgressHistory(models.Model):
     as_of = models.DateField()
     achieved_value = models.DecimalField(max_digits=28, decimal_places=4, null=True, blank=True)
     progress = models.DecimalField(max_digits=16, decimal_places=6)
-    expected_progress = models.DecimalField(max_digits=8, decimal_places=6)
-    status = models.CharField(max_length=16, choices=STATUS_CHOICES)
+    stage = models.CharField(max_length=12, choices=STAGE_CHOICES, blank=True)
+    expected_progress = models.DecimalField(max_digits=8, decimal_places=6, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=COMPUTED_STATUS_CHOICES)
 
     class Meta:
         ordering = ["commitment", "as_of"]
@@ -59,8 +78,10 @@ class CommitmentProgressHistory(models.Model):
 
 
 class GroupProgress(models.Model):
+    # The progress index: weighted mean of capped progress and stage fractions.
     progress = models.DecimalField(max_digits=16, decimal_places=6)
     status_counts = models.JSONField(default=dict)
+    stage_counts = models.JSONField(default=dict)
     commitment_count = models.PositiveIntegerField(default=0)
     as_of = models.DateField()
     computed_at = models.DateTimeField()

@@ -1,4 +1,4 @@
-"""What queues a recompute: any saved or deleted milestone, commitment or exchange rate.
+"""What queues a recompute: any saved or deleted milestone, commitment, assessment or rate.
 
 Signals fire for the admin, imports and the shell alike. The task is queued only after
 the transaction commits, so a worker never reads a row that was rolled back, and one
@@ -9,10 +9,10 @@ import logging
 import threading
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from tracker.commitments.models import Commitment, ExchangeRate, Milestone
+from tracker.commitments.models import Assessment, Commitment, ExchangeRate, Milestone, Source
 
 from . import engine
 
@@ -51,23 +51,76 @@ def enqueue(commitment_ids: list[int]) -> None:
         engine.mark_stale(commitment_ids)
 
 
+@receiver(pre_save, sender=Milestone, dispatch_uid="milestone_remember_commitment")
+@receiver(pre_save, sender=Commitment, dispatch_uid="commitment_remember_parent")
+def remember_previous_owner(sender, instance, **kwargs):
+    """Note the commitment a milestone leaves, or the parent a commitment leaves, so both
+    old and new are recomputed."""
+    if kwargs.get("raw") or instance.pk is None:
+        return
+    field = "commitment_id" if sender is Milestone else "parent_id"
+    previous = sender.objects.filter(pk=instance.pk).values_list(field, flat=True).first()
+    instance._previous_owner = previous
+
+
 @receiver([post_save, post_delete], sender=Milestone, dispatch_uid="milestone_recompute")
 def milestone_changed(sender, instance, **kwargs):
     if kwargs.get("raw"):
         return  # loaddata: the fixture loader recomputes once at the end
-    schedule_recompute([instance.commitment_id])
+    previous = getattr(instance, "_previous_owner", None)
+    schedule_recompute([instance.commitment_id, *([previous] if previous else [])])
+
+
+@receiver(m2m_changed, sender=Milestone.sources.through, dispatch_uid="milestone_sources")
+def milestone_sources_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Citing or dropping a source decides whether a milestone counts."""
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            schedule_recompute([instance.commitment_id])
+        return
+    # Edited from the Source side: `instance` is the source. Before a clear the milestones
+    # are still linked, so remember whose figures will change.
+    if action == "pre_clear":
+        instance._cleared_commitments = commitments_citing(instance)
+    elif action == "post_clear":
+        schedule_recompute(getattr(instance, "_cleared_commitments", []))
+    elif action in ("post_add", "post_remove"):
+        ids = Milestone.objects.filter(pk__in=pk_set or ()).values_list("commitment_id", flat=True)
+        schedule_recompute(set(ids))
+
+
+@receiver(pre_delete, sender=Source, dispatch_uid="source_deleted_recompute")
+def source_deleted(sender, instance, **kwargs):
+    """Deleting a source removes its links without an m2m signal; its milestones may no
+    longer count."""
+    schedule_recompute(commitments_citing(instance))
+
+
+def commitments_citing(source) -> list[int]:
+    return list(
+        Milestone.objects.filter(sources=source).values_list("commitment_id", flat=True).distinct()
+    )
 
 
 @receiver(post_save, sender=Commitment, dispatch_uid="commitment_saved_recompute")
 def commitment_saved(sender, instance, **kwargs):
     if kwargs.get("raw"):
         return
-    schedule_recompute([instance.pk])
+    previous = getattr(instance, "_previous_owner", None)
+    schedule_recompute([instance.pk, *([previous] if previous else [])])
+
+
+@receiver([post_save, post_delete], sender=Assessment, dispatch_uid="assessment_recompute")
+def assessment_changed(sender, instance, **kwargs):
+    if kwargs.get("raw"):
+        return
+    schedule_recompute([instance.commitment_id])
 
 
 @receiver(post_delete, sender=Commitment, dispatch_uid="commitment_deleted_recompute")
 def commitment_deleted(sender, instance, **kwargs):
-    schedule_recompute([])  # its rollup went with it; the groups must follow
+    # Its rollup went with it; the commitment it was part of and the groups must follow.
+    schedule_recompute([instance.parent_id] if instance.parent_id else [])
 
 
 @receiver([post_save, post_delete], sender=ExchangeRate, dispatch_uid="rate_recompute")

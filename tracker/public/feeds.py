@@ -6,17 +6,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from tracker.commitments.models import Milestone, Pillar
-
-from .markdown import render_markdown
+from tracker.commitments.models import Pillar
+from tracker.progress import selectors
 
 FEED_SIZE = 50
-
-
-def latest_published():
-    return (
-        Milestone.objects.published().select_related("commitment").order_by("-published_at", "-id")
-    )
 
 
 class MilestoneFeed(Feed):
@@ -31,13 +24,22 @@ class MilestoneFeed(Feed):
         return settings.SITE_URL + reverse("public:feed")
 
     def items(self):
-        return latest_published()[:FEED_SIZE]
+        return selectors.recently_published(FEED_SIZE)
 
     def item_title(self, item):
         return f"{item.commitment.title}: {item.title}"
 
-    def item_description(self, item):
-        return render_markdown(item.description) or item.title
+    description_template = "public/feed_item.html"
+
+    def item_categories(self, item):
+        """The pillar, and the commitment's status and stage, for readers that filter."""
+        progress = getattr(item.commitment, "progress", None)
+        categories = [item.commitment.pillar.name]
+        if progress is not None:
+            categories.append(f"status:{progress.status}")
+            if progress.stage:
+                categories.append(f"stage:{progress.stage}")
+        return categories
 
     def item_link(self, item):
         return f"{item.commitment.get_absolute_url()}#milestone-{item.pk}"
@@ -68,4 +70,4 @@ class PillarMilestoneFeed(MilestoneFeed):
         return settings.SITE_URL + reverse("public:pillar-feed", args=[pillar.slug])
 
     def items(self, pillar):
-        return latest_published().filter(commitment__pillar=pillar)[:FEED_SIZE]
+        return selectors.recently_published(FEED_SIZE, pillar)

@@ -1,75 +1,69 @@
-"""Read-only public pages: thin views over the stored rollups, each a fixed number of queries."""
+"""Read-only public pages: thin views over the read layer, each a fixed number of queries."""
 
 import csv
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from tracker.commitments.filters import CommitmentFilter
-from tracker.commitments.models import Agreement, Commitment, Milestone, Pillar, Source
-from tracker.progress import rules
-from tracker.progress.engine import thresholds
-from tracker.progress.models import OverallProgress
+from tracker.methodology import units
+from tracker.methodology import vocabulary as v
+from tracker.methodology.wording import percent
+from tracker.progress import selectors
+from tracker.progress.inputs import thresholds
 
-from . import charts, figures
+from . import charts
 from .caching import cached_page
 
 PAGE_SIZE = 25
+LATEST_ON_HOME = 8
+LATEST_ON_PILLAR = 5
 
 
-def published_milestones():
-    return Milestone.objects.published().select_related("commitment").prefetch_related("sources")
-
-
-def status_rows(status_counts):
-    """Status counts in the rule's order, with labels, for the templates."""
-    counts = status_counts or {}
-    return [
-        {"key": s, "label": rules.STATUS_LABELS[s], "count": counts.get(s, 0)}
-        for s in rules.STATUSES
-    ]
+def distributions(group):
+    """The stacked bars of statuses and stages for a pillar or the overall figure."""
+    progress = group
+    statuses = selectors.status_segments(progress.status_counts if progress else None)
+    stages = selectors.stage_segments(progress.stage_counts if progress else None)
+    return {
+        "statuses": statuses,
+        "status_bars": charts.stacked_bar(statuses),
+        "stages": stages,
+        "stage_bars": charts.stacked_bar(stages),
+        "deliverable_count": sum(s.count for s in stages),
+    }
 
 
 @cached_page
 def home(request):
-    overall = OverallProgress.objects.filter(key="overall").first()
-    pillars = Pillar.objects.select_related("progress")
+    overall = selectors.overall()
     context = {
         "overall": overall,
-        "overall_statuses": status_rows(overall.status_counts if overall else None),
-        "pillars": [
-            (p, status_rows(getattr(p, "progress", None) and p.progress.status_counts))
-            for p in pillars
-        ],
-        "headlines": Commitment.objects.with_progress().filter(is_headline=True),
-        "latest_milestones": published_milestones().order_by("-occurred_on", "-id")[:8],
+        **distributions(overall),
+        "pillars": [(p, distributions(getattr(p, "progress", None))) for p in selectors.pillars()],
+        "headlines": selectors.commitments().filter(is_headline=True),
+        "latest_milestones": selectors.latest_milestones(LATEST_ON_HOME),
     }
     return render(request, "public/home.html", context)
 
 
 @cached_page
 def pillar_detail(request, slug):
-    pillar = get_object_or_404(Pillar.objects.select_related("progress"), slug=slug)
+    pillar = get_object_or_404(selectors.pillars(), slug=slug)
     progress = getattr(pillar, "progress", None)
     context = {
         "pillar": pillar,
-        "statuses": status_rows(progress.status_counts if progress else None),
-        "commitments": Commitment.objects.with_progress().filter(pillar=pillar),
-        "latest_milestones": published_milestones()
-        .filter(commitment__pillar=pillar)
-        .order_by("-occurred_on", "-id")[:5],
+        **distributions(progress),
+        "commitments": selectors.commitments().filter(pillar=pillar),
+        "latest_milestones": selectors.latest_milestones(LATEST_ON_PILLAR, pillar),
     }
     return render(request, "public/pillar_detail.html", context)
 
 
 @cached_page
 def commitment_list(request):
-    filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.with_progress())
-    valid = filterset.is_valid()
-    queryset = filterset.qs if valid else Commitment.objects.none()
+    filterset, queryset, valid = selectors.filtered_commitments(request.GET)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -84,66 +78,56 @@ def commitment_list(request):
 
 @cached_page
 def commitment_detail(request, slug):
-    commitment = get_object_or_404(
-        Commitment.objects.with_progress().prefetch_related(
-            "sources",
-            "sectors",
-            Prefetch(
-                "milestones",
-                queryset=Milestone.objects.published().prefetch_related("sources"),
-                to_attr="published_milestones",
-            ),
-        ),
-        slug=slug,
-    )
-    progress = getattr(commitment, "progress", None)
+    commitment = get_object_or_404(selectors.commitment_queryset(), slug=slug)
+    detail = selectors.commitment_detail(commitment)
+    progress = detail.progress
     chart = None
-    sentence = figures.status_sentence("", 0, 0, commitment.deadline, commitment.deadline)
-    if progress is not None:
-        history = list(commitment.progress_history.values_list("as_of", "progress"))
+    if progress is not None and commitment.is_quantitative and commitment.start_date:
+        end = commitment.deadline or max(progress.as_of, commitment.start_date)
         chart = charts.progress_chart(
-            history, commitment.start_date, commitment.deadline, progress.as_of
-        )
-        sentence = figures.status_sentence(
-            progress.status,
-            progress.progress,
-            progress.expected_progress,
-            commitment.deadline,
+            detail.history,
+            commitment.start_date,
+            max(end, progress.as_of),
             progress.as_of,
+            show_path=commitment.deadline is not None,
         )
     context = {
         "commitment": commitment,
+        "detail": detail,
         "progress": progress,
         "chart": chart,
-        "status_sentence": sentence,
-        "milestones": commitment.published_milestones,
+        "stages": [(s, v.STAGE_LABELS[s], v.STAGE_MEANINGS[s]) for s in v.STAGES],
     }
     return render(request, "public/commitment_detail.html", context)
 
 
 @cached_page
 def agreement_list(request):
-    agreements = Agreement.objects.annotate(n_commitments=Count("commitments")).prefetch_related(
-        "sources"
-    )
-    return render(request, "public/agreement_list.html", {"agreements": agreements})
+    context = {"agreements": selectors.agreements(), "meetings": selectors.meetings()}
+    return render(request, "public/agreement_list.html", context)
 
 
 @cached_page
 def source_list(request):
-    sources = Source.objects.order_by("title", "id").prefetch_related("commitments")
-    return render(request, "public/source_list.html", {"sources": sources})
+    return render(request, "public/source_list.html", {"sources": selectors.sources()})
 
 
 @cached_page
 def methodology(request):
     limits = thresholds()
     context = {
-        "on_track": figures.percent(limits.on_track),
-        "at_risk": figures.percent(limits.at_risk),
-        "statuses": [(s, rules.STATUS_LABELS[s]) for s in rules.STATUSES],
-        "base_currency": rules.BASE_CURRENCY,
-        "overall": OverallProgress.objects.filter(key="overall").first(),
+        "on_track": percent(limits.on_track),
+        "at_risk": percent(limits.at_risk),
+        "stages": [
+            (s, v.STAGE_LABELS[s], v.STAGE_MEANINGS[s], percent(v.STAGE_FRACTIONS[s]))
+            for s in v.STAGES
+        ],
+        "statuses": v.STATUS_LABELS,
+        "deadline_bases": v.DEADLINE_BASES,
+        "assessed_statuses": [v.STATUS_LABELS[s] for s in v.ASSESSED_STATUSES],
+        "milestone_kinds": v.MILESTONE_KINDS,
+        "base_currency": units.BASE_CURRENCY,
+        "overall": selectors.overall(),
     }
     return render(request, "public/methodology.html", context)
 
@@ -160,60 +144,79 @@ def csv_response(filename, header, rows):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(header)
-    writer.writerows([spreadsheet_safe(v) for v in row] for row in rows)
+    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
     return response
+
+
+COMMITMENT_COLUMNS = [
+    "slug", "title", "pillar", "agreement", "meeting", "parent", "kind", "target_value",
+    "target_unit", "start_date", "deadline", "deadline_basis", "deadline_words", "weight",
+    "promised_by", "achieved_value", "progress", "stage", "expected_progress", "status",
+    "computed_status", "assessment_status", "assessment_reason", "assessed_on",
+    "last_evidence_on", "as_of", "url",
+]  # fmt: skip
+
+
+def commitment_row(c):
+    p = getattr(c, "progress", None)
+    a = p.assessment if p else None
+    return [
+        c.slug,
+        c.title,
+        c.pillar.slug,
+        c.agreement.slug if c.agreement else "",
+        c.meeting.slug if c.meeting else "",
+        c.parent.slug if c.parent else "",
+        c.kind,
+        c.target_value,
+        c.target_unit,
+        c.start_date,
+        c.deadline,
+        c.deadline_basis,
+        c.deadline_words,
+        c.weight,
+        c.promised_by,
+        *(
+            (p.achieved_value, p.progress if c.is_quantitative else "", p.stage)
+            + (p.expected_progress, p.status, p.computed_status)
+            if p
+            else ("",) * 6
+        ),
+        *((a.status, a.reason, a.assessed_on) if a else ("", "", "")),
+        p.last_evidence_on if p else "",
+        p.as_of if p else "",
+        settings.SITE_URL + c.get_absolute_url(),
+    ]
 
 
 @cached_page
 def export_commitments(request):
-    header = [
-        "slug", "title", "pillar", "agreement", "kind", "target_value", "target_unit",
-        "start_date", "deadline", "weight", "promised_by", "achieved_value", "progress",
-        "expected_progress", "status", "as_of", "url",
-    ]  # fmt: skip
-    rows = (
-        [
-            c.slug,
-            c.title,
-            c.pillar.slug,
-            c.agreement.slug,
-            c.kind,
-            c.target_value,
-            c.target_unit,
-            c.start_date,
-            c.deadline,
-            c.weight,
-            c.promised_by,
-            *(
-                (p.achieved_value, p.progress, p.expected_progress, p.status, p.as_of)
-                if (p := getattr(c, "progress", None))
-                else ("", "", "", "", "")
-            ),
-            settings.SITE_URL + c.get_absolute_url(),
-        ]  # fmt: skip
-        for c in Commitment.objects.with_progress()
-    )
-    return csv_response("commitments.csv", header, rows)
+    rows = (commitment_row(c) for c in selectors.commitments())
+    return csv_response("commitments.csv", COMMITMENT_COLUMNS, rows)
+
+
+MILESTONE_COLUMNS = [
+    "commitment", "occurred_on", "kind", "title", "amount", "unit", "stage", "meeting",
+    "published_at", "source_titles", "source_urls",
+]  # fmt: skip
 
 
 @cached_page
 def export_milestones(request):
-    header = [
-        "commitment", "occurred_on", "title", "amount", "unit", "percent_complete",
-        "published_at", "source_titles", "source_urls",
-    ]  # fmt: skip
     rows = (
         [
             m.commitment.slug,
             m.occurred_on,
+            m.kind,
             m.title,
             m.amount,
             m.unit,
-            m.percent_complete,
+            m.stage,
+            m.meeting.slug if m.meeting else "",
             m.published_at.isoformat() if m.published_at else "",
             " | ".join(s.title for s in m.sources.all()),
             " | ".join(s.url for s in m.sources.all() if s.url),
-        ]  # fmt: skip
-        for m in published_milestones().order_by("occurred_on", "id")
+        ]
+        for m in selectors.on_record_milestones().order_by("occurred_on", "id")
     )
-    return csv_response("milestones.csv", header, rows)
+    return csv_response("milestones.csv", MILESTONE_COLUMNS, rows)

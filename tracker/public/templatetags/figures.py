@@ -1,6 +1,6 @@
 from django import template
 
-from tracker.public import figures
+from tracker.methodology import wording as figures
 from tracker.public.markdown import render_markdown
 
 register = template.Library()
@@ -29,3 +29,9 @@ def long_date(value):
 @register.filter
 def markdown(text):
     return render_markdown(text)
+
+
+@register.simple_tag
+def plural(count, singular, plural_form=None):
+    """{% plural n "commitment" %} → '1 commitment', '3 commitments'."""
+    return figures.plural(count or 0, singular, plural_form)

@@ -5,7 +5,7 @@ from ._csv_import import CsvImportCommand
 
 class Command(CsvImportCommand):
     help = (
-        "Import milestones from CSV (commitment,occurred_on,title,amount,unit,percent_complete,"
+        "Import milestones from CSV (commitment,occurred_on,kind,title,amount,unit,stage,"
         "status,source_url,source_title); one bad row imports nothing."
     )
     importer = staticmethod(import_milestones)

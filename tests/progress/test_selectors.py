@@ -1,0 +1,84 @@
+"""The read layer every public surface uses: what is shown as having happened, and what not."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from tests import factories
+from tracker.commitments.models import Assessment, Meeting
+from tracker.progress import engine, selectors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def milestones():
+    """One commitment with a milestone of every kind that must or must not be shown."""
+    c = factories.commitment(target_value=Decimal(1000), target_unit="USD")
+    later = Meeting.objects.create(slug="later", name="A later meeting")
+    today = engine.today()
+    made = {
+        "counted": factories.milestone(c, amount=Decimal(10), unit="USD"),
+        "reaffirmed": factories.milestone(
+            c, kind="reaffirmed", occurred_on=date(2025, 12, 1), meeting=later
+        ),
+        "draft": factories.milestone(c, amount=Decimal(10), unit="USD", status="draft"),
+        "unsourced": factories.milestone(c, amount=Decimal(10), unit="USD", sources=[]),
+        "future": factories.milestone(
+            c, amount=Decimal(10), unit="USD", occurred_on=today + timedelta(days=1)
+        ),
+        "far future": factories.milestone(
+            c, amount=Decimal(10), unit="USD", occurred_on=date(2099, 1, 1)
+        ),
+        "planned": factories.milestone(c, kind="planned", occurred_on=today + timedelta(days=30)),
+        "planned unsourced": factories.milestone(
+            c, kind="planned", occurred_on=today + timedelta(days=30), sources=[]
+        ),
+    }
+    engine.recompute([c.id])
+    return c, made
+
+
+def test_only_published_sourced_past_evidence_and_reaffirmations_are_on_record(milestones):
+    c, made = milestones
+    shown = {made["counted"], made["reaffirmed"]}
+    assert set(selectors.on_record_milestones()) == shown
+    assert set(selectors.latest_milestones(10)) == shown
+    assert set(selectors.latest_milestones(10, pillar=c.pillar)) == shown
+    assert set(selectors.recently_published(10)) == shown
+    assert list(selectors.latest_milestones(1)) == [made["reaffirmed"]]  # newest first
+
+
+def test_the_commitment_page_lists_planned_events_apart(milestones):
+    c, made = milestones
+    detail = selectors.commitment_detail(selectors.commitment_queryset().get(pk=c.pk))
+    assert {view.milestone for view in detail.milestones} == {made["counted"], made["reaffirmed"]}
+    assert detail.upcoming == [made["planned"]]
+    assert detail.progress.achieved_value == Decimal(10)
+
+
+def test_a_parents_page_lists_its_children_and_their_counted_evidence():
+    parent = factories.commitment(target_value=Decimal(1000), target_unit="persons")
+    child = factories.commitment(target_value=Decimal(100), target_unit="persons", parent=parent)
+    counted = factories.milestone(child, amount=Decimal(30), unit="persons")
+    factories.milestone(child, amount=Decimal(30), unit="persons", sources=[])
+    engine.recompute()
+    detail = selectors.commitment_detail(selectors.commitment_queryset().get(pk=parent.pk))
+    assert detail.children == [child]
+    assert detail.inherited == [counted]
+    assert detail.progress.achieved_value == Decimal(30)
+
+
+def test_the_commitment_page_lists_every_assessment_newest_first():
+    c = factories.commitment()
+    old = Assessment.objects.create(
+        commitment=c, status="on_track", reason="Signed.", assessed_on=date(2025, 9, 1)
+    )
+    new = Assessment.objects.create(
+        commitment=c, status="stalled", reason="Nothing since.", assessed_on=date(2026, 9, 1)
+    )
+    engine.recompute([c.id])
+    detail = selectors.commitment_detail(selectors.commitment_queryset().get(pk=c.pk))
+    assert detail.assessments == [new, old]
+    assert detail.assessment == new

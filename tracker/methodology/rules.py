@@ -1,0 +1,345 @@
+"""The rules: which evidence counts, stages, paths, status and rollups.
+
+Every status, stage and figure the tracker publishes comes from these functions, and the
+methodology page states them in words. One evaluator serves the current figure, every
+chart point and the digest's "then" and "now".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from .units import Conversion, RateTable, Unconvertible, conversion, units_add_up
+from .vocabulary import (
+    ACHIEVED,
+    ANNOUNCED,
+    AT_RISK,
+    COMPLETE,
+    DELIVERABLE,
+    EVIDENCE,
+    IN_PROGRESS,
+    NO_EVIDENCE,
+    OFF_TRACK,
+    ON_TRACK,
+    OVERDUE,
+    PLANNED,
+    PUBLISHED,
+    QUANTITATIVE,
+    STAGE_FRACTIONS,
+    STAGES,
+    STATED,
+    STATUSES,
+)
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Fractions of expected progress at which a commitment is on track or at risk."""
+
+    on_track: Decimal = Decimal("0.9")
+    at_risk: Decimal = Decimal("0.5")
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a commitment promises, and by when."""
+
+    kind: str
+    target_value: Decimal | None = None
+    target_unit: str = ""
+    start_date: date | None = None
+    deadline: date | None = None
+    deadline_basis: str = STATED
+
+
+@dataclass(frozen=True)
+class MilestoneFact:
+    id: int
+    occurred_on: date
+    status: str = PUBLISHED
+    kind: str = EVIDENCE
+    amount: Decimal | None = None
+    unit: str = ""
+    stage: str = ""
+    sourced: bool = True
+    # Logged against a sub-target: it adds to this commitment only when its unit adds up.
+    inherited: bool = False
+
+
+# --- Evidence ---------------------------------------------------------------------------
+
+
+def is_on_record(milestone: MilestoneFact, as_of: date) -> bool:
+    """Shown publicly as something that happened: published, sourced, not in the future."""
+    return (
+        milestone.status == PUBLISHED
+        and milestone.sourced
+        and milestone.kind != PLANNED
+        and milestone.occurred_on <= as_of
+    )
+
+
+def is_counted(milestone: MilestoneFact, as_of: date) -> bool:
+    """Counts towards progress and status: on record, and evidence (not a reaffirmation)."""
+    return is_on_record(milestone, as_of) and milestone.kind == EVIDENCE
+
+
+def is_upcoming(milestone: MilestoneFact) -> bool:
+    """A planned event shown on its commitment: published and sourced, never counted."""
+    return milestone.status == PUBLISHED and milestone.sourced and milestone.kind == PLANNED
+
+
+def highest_stage(stages: Iterable[str]) -> str:
+    """The furthest stage evidenced; a deliverable with no evidence stays announced."""
+    return max(stages, key=STAGES.index, default=ANNOUNCED)
+
+
+def stage_fraction(stage: str) -> Decimal:
+    return STAGE_FRACTIONS[stage]
+
+
+# --- Paths and status -------------------------------------------------------------------
+
+
+def expected_progress(start_date: date, deadline: date, as_of: date) -> Decimal:
+    """Straight-line share of the time from start to deadline that has passed, 0 to 1."""
+    span = (deadline - start_date).days
+    if span <= 0:
+        return ONE if as_of >= deadline else ZERO
+    elapsed = Decimal((as_of - start_date).days) / Decimal(span)
+    return min(max(elapsed, ZERO), ONE)
+
+
+def path_applies(terms: Terms) -> bool:
+    """A straight path is a verdict only for a target value with a deadline a source states."""
+    return (
+        terms.kind == QUANTITATIVE
+        and terms.deadline_basis == STATED
+        and terms.start_date is not None
+        and terms.deadline is not None
+    )
+
+
+def status_for(
+    terms: Terms,
+    progress: Decimal,
+    stage: str,
+    evidence: int,
+    expected: Decimal | None,
+    as_of: date,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> str:
+    """The first status rule that matches (the methodology page lists them in this order)."""
+    if evidence == 0:
+        return NO_EVIDENCE
+    if (terms.kind == DELIVERABLE and stage == COMPLETE) or (
+        terms.kind == QUANTITATIVE and progress >= ONE
+    ):
+        return ACHIEVED
+    if terms.deadline_basis == STATED and terms.deadline is not None and as_of > terms.deadline:
+        return OVERDUE
+    if path_applies(terms) and expected is not None:
+        if progress >= thresholds.on_track * expected:
+            return ON_TRACK
+        if progress >= thresholds.at_risk * expected:
+            return AT_RISK
+        return OFF_TRACK
+    return IN_PROGRESS
+
+
+def shown_status(computed: str, assessed: str | None) -> str:
+    """What the public sees: the editors' latest assessment if there is one, else the rule's."""
+    return assessed or computed
+
+
+def has_newer_evidence(last_evidence_on: date | None, assessed_on: date | None) -> bool:
+    return bool(last_evidence_on and assessed_on and last_evidence_on > assessed_on)
+
+
+def is_quiet(
+    last_evidence_on: date | None, start_date: date | None, as_of: date, max_days: int
+) -> bool:
+    """No evidence for longer than max_days: since the last evidence, or since it was made."""
+    since = last_evidence_on or start_date
+    return since is not None and (as_of - since).days > max_days
+
+
+# --- Evaluation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A commitment's standing on one as-of date."""
+
+    as_of: date
+    achieved_value: Decimal | None
+    progress: Decimal
+    stage: str
+    expected_progress: Decimal | None
+    status: str
+    evidence_count: int
+    last_evidence_on: date | None
+    problems: tuple[str, ...] = field(default=())
+    conversions: dict[int, Conversion] = field(default_factory=dict)
+
+
+def evaluate_series(
+    terms: Terms,
+    milestones: Sequence[MilestoneFact],
+    rates: RateTable,
+    days: Sequence[date],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> list[Evaluation]:
+    """Apply every rule to one commitment on each of the given days (ascending).
+
+    One pass over the milestones in date order, so a chart's history costs no more than
+    the current figure. Milestones of sub-targets arrive marked `inherited`.
+    """
+    quantitative = terms.kind == QUANTITATIVE
+    ordered = sorted(
+        (m for m in milestones if m.status == PUBLISHED and m.sourced and m.kind == EVIDENCE),
+        key=lambda m: (m.occurred_on, m.id),
+    )
+    seen: set[int] = set()
+    achieved = ZERO
+    stage = ANNOUNCED
+    evidence = 0
+    last_on: date | None = None
+    problems: list[str] = []
+    conversions: dict[int, Conversion] = {}
+    position = 0
+    results = []
+    for as_of in days:
+        while position < len(ordered) and ordered[position].occurred_on <= as_of:
+            m = ordered[position]
+            position += 1
+            if m.id in seen:
+                continue  # a sub-target's milestone counts towards its parent once
+            seen.add(m.id)
+            if quantitative:
+                if m.inherited and not units_add_up(m.unit, terms.target_unit):
+                    continue
+                if m.amount is None:
+                    problems.append(f"Milestone {m.id} has no amount, so it does not count.")
+                    continue
+                try:
+                    converted = conversion(
+                        m.amount, m.unit, terms.target_unit, m.occurred_on, rates
+                    )
+                except Unconvertible as reason:
+                    problems.append(f"Milestone {m.id} is not counted: {reason}.")
+                    continue
+                achieved += converted.value
+                conversions[m.id] = converted
+            else:
+                if m.inherited:
+                    continue  # stages belong to their own commitment
+                if m.stage not in STAGES:
+                    problems.append(f"Milestone {m.id} names no stage, so it does not count.")
+                    continue
+                stage = highest_stage((stage, m.stage))
+            evidence += 1
+            last_on = m.occurred_on
+
+        if quantitative:
+            progress = achieved / terms.target_value if terms.target_value else ZERO
+        else:
+            progress = stage_fraction(stage)
+        expected = (
+            expected_progress(terms.start_date, terms.deadline, as_of)
+            if quantitative and terms.start_date and terms.deadline
+            else None
+        )
+        results.append(
+            Evaluation(
+                as_of=as_of,
+                achieved_value=achieved if quantitative else None,
+                progress=progress,
+                stage="" if quantitative else stage,
+                expected_progress=expected,
+                status=status_for(terms, progress, stage, evidence, expected, as_of, thresholds),
+                evidence_count=evidence,
+                last_evidence_on=last_on,
+                problems=tuple(problems),
+                conversions=dict(conversions),
+            )
+        )
+    return results
+
+
+def evaluate(
+    terms: Terms,
+    milestones: Sequence[MilestoneFact],
+    rates: RateTable,
+    as_of: date,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Evaluation:
+    """A commitment's achieved value, progress, stage, expected progress and status."""
+    return evaluate_series(terms, milestones, rates, [as_of], thresholds)[0]
+
+
+def progress_dates(terms: Terms, milestones: Sequence[MilestoneFact], as_of: date) -> list[date]:
+    """The days on which a commitment's progress can change, up to the as-of date: its start,
+    each counted milestone's date, and the as-of date itself. A chart needs no other points."""
+    days = {as_of}
+    if terms.start_date:
+        days.add(terms.start_date)
+    days.update(m.occurred_on for m in milestones if is_counted(m, as_of))
+    return sorted(d for d in days if d <= as_of)
+
+
+# --- Rollups ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollupItem:
+    weight: int
+    progress: Decimal
+    status: str
+    kind: str = QUANTITATIVE
+    stage: str = ""
+
+
+@dataclass(frozen=True)
+class Rollup:
+    progress: Decimal
+    status_counts: dict[str, int]
+    stage_counts: dict[str, int]
+    commitment_count: int
+
+
+def rollup(items: Iterable[RollupItem]) -> Rollup:
+    """Weighted mean of progress (each capped at 1), with counts by status and by stage.
+
+    A deliverable's progress is its stage's fraction from the published table. A group with
+    no commitments (or no weight) has progress 0.
+    """
+    statuses = dict.fromkeys(STATUSES, 0)
+    stages = dict.fromkeys(STAGES, 0)
+    total_weight = weighted = ZERO
+    n = 0
+    for item in items:
+        weight = Decimal(item.weight)
+        total_weight += weight
+        weighted += weight * min(Decimal(item.progress), ONE)
+        statuses[item.status] = statuses.get(item.status, 0) + 1
+        if item.kind == DELIVERABLE:
+            stages[item.stage or ANNOUNCED] += 1
+        n += 1
+    progress = weighted / total_weight if total_weight else ZERO
+    return Rollup(
+        progress=progress, status_counts=statuses, stage_counts=stages, commitment_count=n
+    )
+
+
+def thresholds_from_settings(on_track: str | Decimal, at_risk: str | Decimal) -> Thresholds:
+    return Thresholds(on_track=Decimal(str(on_track)), at_risk=Decimal(str(at_risk)))

@@ -1,0 +1,115 @@
+"""Units and the conversion rule: which amounts add up, and how currencies convert."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from babel.numbers import list_currencies
+
+CURRENCY_CODES = frozenset(list_currencies())
+BASE_CURRENCY = "USD"
+ONE = Decimal(1)
+
+
+def normalize_unit(unit: str) -> str:
+    """Currency codes upper-case, counted units lower-case, so 'jpy' and 'Persons' match."""
+    unit = (unit or "").strip()
+    if unit.upper() in CURRENCY_CODES:
+        return unit.upper()
+    return unit.lower()
+
+
+def is_currency(unit: str) -> bool:
+    return unit in CURRENCY_CODES
+
+
+def units_add_up(unit: str, target_unit: str) -> bool:
+    """Whether an amount in `unit` can count towards a target in `target_unit` at all."""
+    return unit == target_unit or (is_currency(unit) and is_currency(target_unit))
+
+
+@dataclass(frozen=True)
+class Rate:
+    currency: str
+    on: date
+    units_per_usd: Decimal
+    is_reference: bool = False
+
+
+class RateTable:
+    """Units per US dollar by currency and date, answering the conversion rule's look-ups."""
+
+    def __init__(self, rates: Iterable[tuple] = ()):
+        by_currency: dict[str, list[Rate]] = {}
+        for row in rates:
+            rate = row if isinstance(row, Rate) else Rate(row[0], row[1], Decimal(row[2]), *row[3:])
+            by_currency.setdefault(rate.currency, []).append(rate)
+        self._dates: dict[str, list[date]] = {}
+        self._rates: dict[str, list[Rate]] = {}
+        for currency, rows in by_currency.items():
+            rows.sort(key=lambda r: r.on)
+            self._dates[currency] = [r.on for r in rows]
+            self._rates[currency] = rows
+
+    def rate(self, currency: str, on: date) -> Rate | None:
+        """The latest rate dated on or before `on`, else the earliest rate; USD is 1."""
+        if currency == BASE_CURRENCY:
+            return Rate(BASE_CURRENCY, on, ONE)
+        dates = self._dates.get(currency)
+        if not dates:
+            return None
+        index = bisect.bisect_right(dates, on) - 1
+        return self._rates[currency][max(index, 0)]
+
+    def units_per_usd(self, currency: str, on: date) -> Decimal | None:
+        rate = self.rate(currency, on)
+        return None if rate is None else rate.units_per_usd
+
+
+class Unconvertible(Exception):
+    """A milestone amount that cannot be expressed in its commitment's target unit."""
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How one amount was turned into the target unit, for the page that shows it."""
+
+    amount: Decimal
+    unit: str
+    value: Decimal
+    target_unit: str
+    rates: tuple[Rate, ...] = ()
+
+    @property
+    def converted(self) -> bool:
+        return self.unit != self.target_unit
+
+
+def conversion(
+    amount: Decimal, from_unit: str, to_unit: str, on: date, rates: RateTable
+) -> Conversion:
+    """Convert an amount into the target unit, through USD for currencies."""
+    if from_unit == to_unit:
+        return Conversion(amount, from_unit, amount, to_unit)
+    if not units_add_up(from_unit, to_unit):
+        raise Unconvertible(f"{from_unit or 'no unit'} cannot be added to a target in {to_unit}")
+    from_rate, to_rate = rates.rate(from_unit, on), rates.rate(to_unit, on)
+    missing = [c for c, r in ((from_unit, from_rate), (to_unit, to_rate)) if r is None]
+    if missing:
+        raise Unconvertible(f"no exchange rate for {', '.join(missing)}")
+    value = amount / from_rate.units_per_usd * to_rate.units_per_usd
+    used = tuple(r for r in (from_rate, to_rate) if r.currency != BASE_CURRENCY)
+    return Conversion(amount, from_unit, value, to_unit, used)
+
+
+def convert(amount: Decimal, from_unit: str, to_unit: str, on: date, rates: RateTable) -> Decimal:
+    return conversion(amount, from_unit, to_unit, on, rates).value
+
+
+def rates_by_currency(rates: Mapping[str, Sequence[tuple[date, Decimal]]]) -> RateTable:
+    """Build a RateTable from {currency: [(date, units_per_usd), ...]} (handy in tests)."""
+    return RateTable((c, d, v) for c, rows in rates.items() for d, v in rows)
