@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+# make run is a one-person newsroom: the local account reviews its own drafts.
+run: export EDITORIAL_SINGLE_PERSON ?= true
 
 .PHONY: run test install serve lint format bench clean
 

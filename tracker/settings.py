@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "simple_history",
     "tracker.commitments",
     "tracker.progress",
     "tracker.api",
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records who made each change saved during a request, for the history.
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -163,6 +166,10 @@ CELERY_BEAT_SCHEDULE = {
 # Status thresholds, as fractions of expected progress (the methodology page quotes them).
 PROGRESS_ON_TRACK_RATIO = os.environ.get("PROGRESS_ON_TRACK_RATIO", "0.9")
 PROGRESS_AT_RISK_RATIO = os.environ.get("PROGRESS_AT_RISK_RATIO", "0.5")
+# The reason for a change is also the public correction's text: no length cap.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# A one-person newsroom: a reviewer may publish a milestone they drafted or last changed.
+EDITORIAL_SINGLE_PERSON = env_bool("EDITORIAL_SINGLE_PERSON", False)
 # Pages flag a commitment with no counted evidence for longer than this many days.
 EVIDENCE_QUIET_DAYS = int(os.environ.get("EVIDENCE_QUIET_DAYS", "365"))
 

@@ -141,7 +141,7 @@ def test_units_are_normalized_on_save():
     assert factories.milestone(c2, amount=Decimal("5"), unit="Persons").unit == "persons"
 
 
-def test_publishing_stamps_published_at_and_drafting_clears_it():
+def test_publishing_stamps_published_at_and_a_published_milestone_is_never_a_draft_again():
     c = factories.commitment()
     m = factories.milestone(c, amount=Decimal("1"), unit="USD", status="draft")
     assert m.published_at is None
@@ -149,8 +149,11 @@ def test_publishing_stamps_published_at_and_drafting_clears_it():
     m.save()
     assert m.published_at is not None
     m.status = Milestone.Status.DRAFT
-    m.save()
-    assert m.published_at is None
+    with pytest.raises(ValidationError) as refusal:
+        m.save()
+    assert "withdrawn with a reason" in str(refusal.value.message_dict["status"])
+    m.refresh_from_db()
+    assert m.status == "published" and m.published_at is not None
 
 
 def test_new_milestones_are_evidence_and_new_commitments_assume_their_deadline():

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from tracker.methodology import vocabulary as v
 from tracker.methodology.units import is_currency, normalize_unit, units_add_up
@@ -24,6 +25,7 @@ class Source(models.Model):
     excerpt = models.TextField(help_text="The sentence the fact rests on, quoted exactly.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title", "id"]
@@ -185,6 +187,7 @@ class Commitment(models.Model):
     sources = models.ManyToManyField(Source, related_name="commitments")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[sources])
 
     objects = CommitmentQuerySet.as_manager()
 
@@ -294,6 +297,7 @@ class Milestone(models.Model):
     class Status(models.TextChoices):
         DRAFT = v.DRAFT, v.MILESTONE_STATUSES[v.DRAFT]
         PUBLISHED = v.PUBLISHED, v.MILESTONE_STATUSES[v.PUBLISHED]
+        WITHDRAWN = v.WITHDRAWN, v.MILESTONE_STATUSES[v.WITHDRAWN]
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="milestones")
     kind = models.CharField(
@@ -324,6 +328,9 @@ class Milestone(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(
+        blank=True, help_text="Shown to the public in place of a withdrawn milestone."
+    )
     sources = models.ManyToManyField(Source, blank=True, related_name="milestones")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -341,12 +348,14 @@ class Milestone(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[sources])
 
     objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
         indexes = [models.Index(fields=["commitment", "status", "occurred_on"])]
+        permissions = [("publish_milestone", "Can publish, withdraw and correct milestones")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
@@ -364,19 +373,30 @@ class Milestone(models.Model):
                 condition=Q(kind=v.EVIDENCE) | (Q(stage="") & Q(amount__isnull=True)),
                 name="milestone_only_evidence_moves",
             ),
+            models.CheckConstraint(
+                condition=~Q(status=v.WITHDRAWN) | ~Q(withdrawal_reason=""),
+                name="milestone_withdrawal_has_reason",
+            ),
         ]
 
     def __str__(self):
         return f"{self.occurred_on:%d %b %Y} — {self.title}"
 
     def save(self, *args, **kwargs):
+        from .corrections import public_changes, record_public_changes
+
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        elif self.status != self.Status.PUBLISHED:
+        elif self.status == self.Status.DRAFT:
             self.published_at = None
         if self.unit:
             self.unit = normalize_unit(self.unit)
+        # What the public saw and is about to see differently: checked here so the admin,
+        # imports and the shell all leave a correction with a reason.
+        changes = public_changes(self)
         super().save(*args, **kwargs)
+        record_public_changes(self, changes)
+        self._change_reason = ""  # a reason explains one change, not the next
 
     def clean(self):
         """Editor-facing checks that the database constraints cannot express."""
@@ -413,6 +433,8 @@ class Milestone(models.Model):
             errors["unit"] = "An amount needs its unit."
         if self.kind == v.REAFFIRMED and not self.meeting_id:
             errors["meeting"] = "Name the meeting that reaffirmed the commitment."
+        if self.status == v.WITHDRAWN and not self.withdrawal_reason.strip():
+            errors["withdrawal_reason"] = "Say why it is withdrawn: readers see this reason."
         if errors:
             raise ValidationError(errors)
 
@@ -431,6 +453,7 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-assessed_on", "-id"]
@@ -465,6 +488,7 @@ class ExchangeRate(models.Model):
     )
     note = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["currency", "-date"]
@@ -480,3 +504,38 @@ class ExchangeRate(models.Model):
     def save(self, *args, **kwargs):
         self.currency = self.currency.upper()
         super().save(*args, **kwargs)
+
+
+class Correction(models.Model):
+    """A public note that something published changed: a figure corrected, or a milestone
+    withdrawn. Written by the system when it happens, never edited."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        WITHDRAWAL = "withdrawal", "Withdrawal"
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="corrections")
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.PROTECT, related_name="corrections", null=True, blank=True
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    made_at = models.DateTimeField(default=timezone.now)
+    # [{"field": "amount", "old": "¥500 billion", "new": "¥450 billion"}, ...], as shown.
+    changes = models.JSONField(default=list, blank=True)
+    reason = models.TextField()
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        indexes = [models.Index(fields=["-made_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.commitment} on {self.made_at:%d %b %Y}"
+
+    def get_absolute_url(self):
+        return reverse("public:correction", args=[self.pk])

@@ -101,7 +101,10 @@ DEADLINE_BASES = {
 # --- Milestones -------------------------------------------------------------------------
 DRAFT = "draft"
 PUBLISHED = "published"
-MILESTONE_STATUSES = {DRAFT: "Draft", PUBLISHED: "Published"}
+WITHDRAWN = "withdrawn"  # once published, never deleted: withdrawn with a public reason
+MILESTONE_STATUSES = {DRAFT: "Draft", PUBLISHED: "Published", WITHDRAWN: "Withdrawn"}
+# A change to one of these on a published milestone is a public correction.
+PUBLIC_FIGURE_FIELDS = {"amount": "amount", "unit": "unit", "occurred_on": "date", "stage": "stage"}
 
 EVIDENCE = "evidence"
 REAFFIRMED = "reaffirmed"

@@ -2,7 +2,7 @@ import os
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 USERNAME = "editor"
@@ -22,13 +22,9 @@ class Command(BaseCommand):
         if created:
             user.set_password(password)
             user.save()
-        user.groups.add(Group.objects.get(name="Editors"))
-        # One person on a laptop is editor and reviewer: they may record assessments too.
-        user.user_permissions.add(
-            Permission.objects.get(
-                content_type__app_label="commitments", codename="assess_commitment"
-            )
-        )
+        # One person on a laptop is editor and reviewer (make run sets
+        # EDITORIAL_SINGLE_PERSON, so they may publish their own drafts).
+        user.groups.add(*Group.objects.filter(name__in=["Editors", "Reviewers"]))
         port = os.environ.get("PORT", "8000")
         self.stdout.write(
             f"Editors sign in at http://127.0.0.1:{port}/admin/ as “{USERNAME}”"
