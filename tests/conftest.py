@@ -42,6 +42,26 @@ def editor_client(client, editor):
     return client
 
 
+@pytest.fixture
+def reviewer(db, django_user_model):
+    """A member of Reviewers: publishes, withdraws, corrects and assesses."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("rev", "rev@example.org", "pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Reviewers"))
+    return user
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    """A second browser session beside editor_client, signed in as the reviewer."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(reviewer)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def tasks_in_process(request):
     """Run Celery tasks in-process, except in tests that drive a real worker."""

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -106,6 +107,15 @@ def milestone_post(commitment, sources=(), **fields):
 
 
 @pytest.fixture
+def single_person_client(reviewer, settings):
+    """A one-person newsroom: the reviewer may publish what they drafted themselves."""
+    settings.EDITORIAL_SINGLE_PERSON = True
+    client = Client()
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
 def assessor(editor):
     editor.user_permissions.add(Permission.objects.get(codename="assess_commitment"))
     return editor
@@ -197,11 +207,11 @@ def test_admin_asks_a_deliverable_milestone_for_its_stage(summit, editor_client)
 
 
 def test_publishing_a_milestone_with_no_source_is_refused_on_the_sources_field(
-    summit, editor_client
+    summit, single_person_client
 ):
     commitment = Commitment.objects.get(slug=YEN)
     url = reverse("admin:commitments_milestone_add")
-    response = editor_client.post(
+    response = single_person_client.post(
         url, milestone_post(commitment, title="Unsourced", status="published")
     )
     assert response.status_code == 200
@@ -211,11 +221,11 @@ def test_publishing_a_milestone_with_no_source_is_refused_on_the_sources_field(
     assert not Milestone.objects.filter(title="Unsourced").exists()
 
     # A draft may wait for its source; publishing it later still needs one.
-    response = editor_client.post(url, milestone_post(commitment, title="Unsourced"))
+    response = single_person_client.post(url, milestone_post(commitment, title="Unsourced"))
     assert response.status_code == 302
     draft = Milestone.objects.get(title="Unsourced")
     edit = reverse("admin:commitments_milestone_change", args=[draft.pk])
-    response = editor_client.post(
+    response = single_person_client.post(
         edit, milestone_post(commitment, title="Unsourced", status="published")
     )
     assert list(response.context["adminform"].form.errors) == ["sources"]
@@ -223,7 +233,7 @@ def test_publishing_a_milestone_with_no_source_is_refused_on_the_sources_field(
     assert draft.status == "draft"
 
     source = factories.source()
-    response = editor_client.post(
+    response = single_person_client.post(
         edit, milestone_post(commitment, [source], title="Unsourced", status="published")
     )
     assert response.status_code == 302
@@ -231,19 +241,21 @@ def test_publishing_a_milestone_with_no_source_is_refused_on_the_sources_field(
     assert draft.status == "published" and list(draft.sources.all()) == [source]
 
     # Nor can a published milestone lose its last source.
-    response = editor_client.post(
+    response = single_person_client.post(
         edit, milestone_post(commitment, title="Unsourced", status="published")
     )
     assert list(response.context["adminform"].form.errors) == ["sources"]
     assert list(draft.sources.all()) == [source]
 
 
-def test_publishing_a_milestone_dated_after_today_is_refused_unless_planned(summit, editor_client):
+def test_publishing_a_milestone_dated_after_today_is_refused_unless_planned(
+    summit, single_person_client
+):
     commitment = Commitment.objects.get(slug=YEN)
     source = factories.source()
     url = reverse("admin:commitments_milestone_add")
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    response = editor_client.post(
+    response = single_person_client.post(
         url,
         milestone_post(
             commitment, [source], title="Not yet", occurred_on=tomorrow, status="published"
@@ -256,17 +268,17 @@ def test_publishing_a_milestone_dated_after_today_is_refused_unless_planned(summ
     assert not Milestone.objects.filter(title="Not yet").exists()
 
     today = timezone.localdate().isoformat()
-    response = editor_client.post(
+    response = single_person_client.post(
         url,
         milestone_post(commitment, [source], title="Today", occurred_on=today, status="published"),
     )
     assert response.status_code == 302
-    response = editor_client.post(
+    response = single_person_client.post(
         url,
         milestone_post(commitment, title="Future draft", occurred_on=tomorrow, status="draft"),
     )
     assert response.status_code == 302
-    response = editor_client.post(
+    response = single_person_client.post(
         url,
         milestone_post(
             commitment,
@@ -283,10 +295,12 @@ def test_publishing_a_milestone_dated_after_today_is_refused_unless_planned(summ
     assert Milestone.objects.get(title="Second round of talks").kind == "planned"
 
 
-def test_the_inline_on_the_commitment_page_applies_the_same_publishing_rules(summit, editor_client):
+def test_the_inline_on_the_commitment_page_applies_the_same_publishing_rules(
+    summit, single_person_client
+):
     loan = Commitment.objects.get(slug=JBIC_LOAN)
     url = change_url(loan)
-    data = form_data(editor_client.get(url), "commitment_form")
+    data = form_data(single_person_client.get(url), "commitment_form")
     n = int(data["milestones-TOTAL_FORMS"][0])
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     data |= {
@@ -298,7 +312,7 @@ def test_the_inline_on_the_commitment_page_applies_the_same_publishing_rules(sum
         f"milestones-{n}-stage": ["under_way"],
         f"milestones-{n}-status": ["published"],
     }
-    response = editor_client.post(url, data)
+    response = single_person_client.post(url, data)
     assert response.status_code == 200
     errors = inline_formset(response, Milestone).formset.errors[n]
     assert set(errors) == {"sources", "occurred_on"}

@@ -28,8 +28,9 @@ def yen_target(summit):
 
 
 def test_milestone_saved_in_the_admin_reaches_the_api(
-    celery_worker_process, yen_target, admin_client, client
+    celery_worker_process, yen_target, admin_client, client, settings
 ):
+    settings.EDITORIAL_SINGLE_PERSON = True  # the admin publishes what it drafts
     before = api_achieved(client, yen_target.slug)
     source = factories.source(title="Investment report")
     response = admin_client.post(

@@ -160,3 +160,121 @@ def test_pages_pass_an_axe_wcag_aa_audit(summit, live_server, page):
                 for v in result["violations"]
             ]
     assert failures == {}, json.dumps(failures, indent=1)
+
+
+@pytest.fixture
+def editorial_groups(transactional_db):
+    """The Editors and Reviewers groups, made again by the data migrations' own functions:
+    an earlier test in this module emptied every table, those groups included."""
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    state = MigrationLoader(connection).project_state().apps
+    for module, function in [
+        ("tracker.commitments.migrations.0002_editors_group", "create_editors"),
+        ("tracker.commitments.migrations.0004_editors_see_meetings_and_assessments", "grant"),
+        ("tracker.digest.migrations.0002_editors_view_digest", "grant"),
+        ("tracker.commitments.migrations.0006_reviewers_group", "create_reviewers"),
+    ]:
+        getattr(import_module(module), function)(state, None)
+
+
+def test_a_milestone_goes_from_draft_to_review_to_correction_to_withdrawal(
+    summit, live_server, watched_page, editorial_groups, django_user_model
+):
+    """The editorial path in the admin: an editor drafts a figure typed as people write it;
+    a reviewer finds it on the desk, publishes it, corrects it with a reason and withdraws
+    it with a reason."""
+    from django.contrib.auth.models import Group
+
+    from tests.summit import YEN
+    from tracker.commitments.models import Correction, Milestone
+
+    for username, group in [("ed", "Editors"), ("rev", "Reviewers")]:
+        user = django_user_model.objects.create_user(username, password="pw", is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+    yen = Commitment.objects.get(slug=YEN)
+    page = watched_page
+
+    def sign_in(username):
+        page.context.clear_cookies()
+        page.goto(live_server.url + "/admin/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill("pw")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(live_server.url + "/admin/")
+
+    def choose(field, search, option):
+        """Pick from one of the admin's autocomplete boxes."""
+        page.locator(f".field-{field} .select2-selection").click()
+        page.locator(".select2-search__field").last.fill(search)
+        page.locator(".select2-results__option", has_text=option).first.click()
+
+    def said():
+        return page.locator("ul.messagelist").inner_text()
+
+    # The editor drafts, typing the amount as a reader would write it, and previews it.
+    sign_in("ed")
+    page.goto(live_server.url + "/admin/commitments/milestone/add/")
+    assert page.get_by_role("button", name="Publish").count() == 0
+    choose("commitment", "10 trillion", yen.title)
+    page.locator("#id_occurred_on").fill("2025-10-01")
+    page.locator("#id_title").fill("First tranche of private investment")
+    page.locator("#id_amount").fill("¥500 billion")
+    choose("sources", "trillion", "")
+    page.locator("input[name=_preview]").click()
+    assert "Understood: ¥500 billion (¥500,000,000,000) = 5% of the target" in said()
+    assert page.locator("#id_unit").input_value() == ""  # nothing saved yet
+    page.locator("input[name=_save]").click()
+    page.wait_for_url("**/admin/commitments/milestone/")
+    milestone = Milestone.objects.get(title="First tranche of private investment")
+    assert (milestone.status, milestone.amount, milestone.unit) == ("draft", 5 * 10**11, "JPY")
+    shot(page, "admin-draft-saved")
+
+    # The reviewer finds it on the desk and publishes it.
+    sign_in("rev")
+    page.get_by_role("link", name="Open the editors’ desk").click()
+    waiting = page.locator("#waiting-for-review")
+    assert "ed" in waiting.inner_text()
+    shot(page, "admin-desk")
+    waiting.get_by_role("link", name="First tranche of private investment").click()
+    shot(page, "admin-draft-for-review")
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_url("**/admin/commitments/milestone/")
+    assert "Published" in said()
+    milestone.refresh_from_db()
+    assert milestone.status == "published"
+
+    # A correction of the figure needs a reason, which readers will see.
+    page.goto(live_server.url + f"/admin/commitments/milestone/{milestone.pk}/change/")
+    page.locator("#id_amount").fill("¥450 billion")
+    page.locator("input[name=_save]").click()
+    assert "readers see it as a correction" in page.locator(".field-change_reason").inner_text()
+    page.locator("#id_change_reason").fill("The ministry revised the first tranche.")
+    page.locator("input[name=_save]").click()
+    page.wait_for_url("**/admin/commitments/milestone/")
+
+    # Withdrawing asks for the reason shown in the milestone's place.
+    page.goto(live_server.url + f"/admin/commitments/milestone/{milestone.pk}/change/")
+    page.get_by_role("link", name="Withdraw…").click()
+    page.get_by_role("button", name="Withdraw").click()
+    assert "readers see this reason" in page.locator("#content form").inner_text()
+    page.get_by_label("Reason for withdrawing").fill("The tranche was announced, not invested.")
+    page.get_by_role("button", name="Withdraw").click()
+    page.wait_for_url(f"**/admin/commitments/milestone/{milestone.pk}/change/")
+    assert "Withdrawn" in said()
+    shot(page, "admin-withdrawn")
+    page.get_by_role("link", name="History").click()
+    assert "The ministry revised the first tranche." in page.locator("#change-history").inner_text()
+    shot(page, "admin-history")
+
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.amount) == ("withdrawn", 45 * 10**10)
+    kinds = list(Correction.objects.order_by("made_at").values_list("kind", "reason"))
+    assert kinds == [
+        ("correction", "The ministry revised the first tranche."),
+        ("withdrawal", "The tranche was announced, not invested."),
+    ]
+    assert page.problems == []
