@@ -19,3 +19,23 @@ def assess_and_plan(commitment):
     )  # fmt: skip
     factories.milestone(commitment, kind="planned", occurred_on=engine.today() + timedelta(days=30))
     engine.recompute([commitment.pk])
+
+
+def correct_and_withdraw(commitment):
+    """Give a quantitative commitment a corrected milestone and a withdrawn one, as a
+    reviewer would: both published first, then changed with a public reason."""
+    unit = commitment.target_unit
+    corrected = factories.milestone(
+        commitment, occurred_on=date(2025, 10, 1), amount=500, unit=unit, title="Loan signed"
+    )
+    withdrawn = factories.milestone(
+        commitment, occurred_on=date(2025, 11, 1), amount=700, unit=unit, title="Plant opened"
+    )
+    corrected.amount = 450
+    corrected._change_reason = "The ministry’s release gave the total before fees."
+    corrected.save()
+    withdrawn.status = "withdrawn"
+    withdrawn.withdrawal_reason = "The article described a plan, not an opening."
+    withdrawn.save()
+    engine.recompute([commitment.pk])
+    return corrected, withdrawn

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_service
-from tests.public.builders import assess_and_plan
+from tests.public.builders import assess_and_plan, correct_and_withdraw
 from tracker.commitments.models import Commitment
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +25,15 @@ def test_public_pages_are_valid_html(summit, client, tmp_path):
     # A deliverable with an assessment, evidence, a reaffirmation and a planned event; a
     # parent with its sub-target; a commitment from a meeting without a date.
     assess_and_plan(deliverable)
+    correct_and_withdraw(yen)  # a corrected milestone and a withdrawn one, and the log
     others = [
         Commitment.objects.get(slug=s).get_absolute_url()
         for s in ("human-resource-exchange-500000", "nsa-level-dialogue")
     ]
     paths = ["/", "/commitments/", "/commitments/?pillar=nope", yen.get_absolute_url(),
              yen.pillar.get_absolute_url(), deliverable.get_absolute_url(), *others,
-             "/agreements/", "/sources/", "/methodology/", "/no-such-page/"]  # fmt: skip
+             "/agreements/", "/sources/", "/methodology/", "/corrections/",
+             "/no-such-page/"]  # fmt: skip
     files = []
     for n, path in enumerate(paths):
         file = tmp_path / f"page{n}.html"

@@ -12,6 +12,7 @@ from tests import factories
 from tracker.commitments.models import (
     Assessment,
     Commitment,
+    Correction,
     Meeting,
     Milestone,
     Source,
@@ -101,9 +102,27 @@ def build(n_commitments):
                   **evidence(c, 2), **published)
         for c in commitments
     )  # fmt: skip
+    withdrawn = Milestone.objects.bulk_create(
+        Milestone(commitment=c, occurred_on=date(2025, 9, 4), title="Withdrawn claim",
+                  status="withdrawn", withdrawal_reason="Misread.", **evidence(c, 1))
+        for c in commitments
+    )  # fmt: skip
     Milestone.sources.through.objects.bulk_create(
-        Milestone.sources.through(milestone_id=m.id, source_id=source.id) for m in sourced
+        Milestone.sources.through(milestone_id=m.id, source_id=source.id)
+        for m in [*sourced, *withdrawn]
     )
+    corrected = [m for m in sourced if m.title == "M 1"]
+    Correction.objects.bulk_create(
+        [
+            *(Correction(commitment_id=m.commitment_id, milestone=m, kind="withdrawal",
+                         reason="Misread.")
+              for m in withdrawn),
+            *(Correction(commitment_id=m.commitment_id, milestone=m, kind="correction",
+                         changes=[{"field": "date", "old": "31 August 2025",
+                                   "new": "1 September 2025"}], reason="Typo.")
+              for m in corrected),
+        ]
+    )  # fmt: skip
     engine.recompute()
     return {
         "slug": parent.slug,
@@ -125,6 +144,8 @@ PAGES = [
     "/agreements/",
     "/sources/",
     "/methodology/",
+    "/corrections/",
+    "/corrections/?page=2",
     "/api/v1/commitments/?page_size=500",
     "/api/v1/commitments/{slug}/",
     "/api/v1/commitments/{deliverable}/",
@@ -132,6 +153,7 @@ PAGES = [
     "/api/v1/summary/",
     "/feed/milestones.atom",
     "/feed/pillars/{pillar}/milestones.atom",
+    "/feed/corrections.atom",
     "/export/commitments.csv",
     "/export/milestones.csv",
 ]
@@ -152,6 +174,7 @@ def queries_per_page(client, n):
 def test_queries_per_page_do_not_grow_with_the_data(client, django_db_blocker):
     small = queries_per_page(client, 10)
     Assessment.objects.all().delete()
+    Correction.objects.all().delete()
     Milestone.objects.all().delete()
     Commitment.objects.filter(parent__isnull=False).delete()
     Commitment.objects.all().delete()
@@ -172,6 +195,7 @@ def test_the_builder_exercises_what_the_pages_show(client):
     html = client.get(parent.get_absolute_url()).content.decode()
     assert "Sub-targets" in html and "Planned" in html and "Assessed by the editors on" in html
     assert "Unsourced" not in html and "Not yet" not in html
+    assert "Withdrawn on " in html and "<del>Withdrawn claim" in html and "Corrected on " in html
 
 
 def test_cached_page_is_served_until_rollups_change(

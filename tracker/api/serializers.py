@@ -1,8 +1,19 @@
+from datetime import datetime
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tracker.commitments.models import Assessment, Commitment, Meeting, Milestone, Pillar, Source
+from tracker.commitments.models import (
+    Assessment,
+    Commitment,
+    Correction,
+    Meeting,
+    Milestone,
+    Pillar,
+    Source,
+)
 from tracker.methodology import vocabulary as v
+from tracker.progress import selectors
 from tracker.progress.models import OverallProgress
 
 
@@ -26,6 +37,21 @@ class AssessmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assessment
         fields = ["status", "reason", "assessed_on"]
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    changes = ChangeSerializer(many=True, read_only=True)
+    milestone = serializers.CharField(source="milestone.title", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Correction
+        fields = ["kind", "made_at", "milestone", "changes", "reason"]
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -142,6 +168,10 @@ class CommitmentDetailSerializer(CommitmentSerializer):
     children = serializers.SerializerMethodField(
         help_text="Slugs of the sub-targets whose amounts count towards this commitment."
     )
+    corrections = CorrectionSerializer(many=True, read_only=True, source="correction_log")
+    last_updated = serializers.SerializerMethodField(
+        help_text="When anything this commitment's page shows last changed."
+    )
     sources = SourceSerializer(many=True, read_only=True)
 
     class Meta(CommitmentSerializer.Meta):
@@ -151,11 +181,16 @@ class CommitmentDetailSerializer(CommitmentSerializer):
             "responsible_india",
             "responsible_japan",
             "children",
+            "last_updated",
+            "corrections",
             "assessments",
             "milestones",
             "upcoming",
             "sources",
         ]
+
+    def get_last_updated(self, obj) -> datetime:
+        return selectors.last_updated(obj)
 
     @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
     def get_children(self, obj):

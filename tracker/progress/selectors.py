@@ -7,7 +7,7 @@ Every public surface reads through these functions, so a milestone that does not
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -15,6 +15,7 @@ from tracker.commitments.models import (
     Agreement,
     Assessment,
     Commitment,
+    Correction,
     Meeting,
     Milestone,
     Pillar,
@@ -137,13 +138,42 @@ def recently_published(limit: int, pillar: Pillar | None = None) -> QuerySet[Mil
     return milestones.order_by("-published_at", "-id")[:limit]
 
 
+# --- Corrections ------------------------------------------------------------------------
+
+
+def corrections() -> QuerySet[Correction]:
+    """Every public correction and withdrawal, newest first, with what its entry names."""
+    return Correction.objects.select_related("commitment__pillar", "milestone").order_by(
+        "-made_at", "-id"
+    )
+
+
+def corrections_newer_than(correction: Correction) -> int:
+    """How many entries come before this one in the corrections log."""
+    return (
+        Correction.objects.filter(
+            Q(made_at__gt=correction.made_at) | Q(made_at=correction.made_at, id__gt=correction.id)
+        )
+        .order_by()
+        .count()
+    )
+
+
 # --- One commitment ---------------------------------------------------------------------
 
 
 @dataclass
 class MilestoneView:
+    """One entry of a commitment's evidence timeline.
+
+    An on-record milestone carries its conversion and the corrections of its figures; a
+    withdrawn one stands in its old place as the note of its withdrawal, and never counts.
+    """
+
     milestone: Milestone
     conversion: Conversion | None = None
+    figure_corrections: list[Correction] = field(default_factory=list)
+    withdrawal: Correction | None = None
 
 
 @dataclass
@@ -156,6 +186,8 @@ class CommitmentDetail:
     history: list[tuple[date, object]]
     sentence: str
     inherited: list[Milestone] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    last_updated: datetime | None = None
 
     @property
     def progress(self):
@@ -192,6 +224,51 @@ def commitment_queryset() -> QuerySet[Commitment]:
             to_attr="assessment_history",
         ),
         Prefetch("children", queryset=Commitment.objects.with_progress(), to_attr="sub_targets"),
+        Prefetch(
+            "corrections",
+            queryset=Correction.objects.select_related("milestone").order_by("-made_at", "-id"),
+            to_attr="correction_log",
+        ),
+    )
+
+
+def evidence_timeline(
+    on_record: list[Milestone],
+    corrections: list[Correction],
+    conversions: dict[int, Conversion],
+) -> list[MilestoneView]:
+    """On-record milestones with their corrections, and withdrawn ones as notes in their
+    place, newest first. `corrections` is newest first."""
+    by_milestone: dict[int, list[Correction]] = {}
+    withdrawals: dict[int, Correction] = {}
+    for correction in corrections:
+        milestone = correction.milestone
+        if milestone is None:
+            continue
+        if correction.kind == Correction.Kind.CORRECTION:
+            by_milestone.setdefault(milestone.pk, []).append(correction)
+        elif milestone.status == v.WITHDRAWN:
+            withdrawals.setdefault(milestone.pk, correction)  # the latest withdrawal
+    entries = [
+        MilestoneView(m, conversions.get(m.pk), by_milestone.get(m.pk, [])) for m in on_record
+    ]
+    entries += [
+        MilestoneView(c.milestone, figure_corrections=by_milestone.get(pk, []), withdrawal=c)
+        for pk, c in withdrawals.items()
+    ]
+    return sorted(entries, key=lambda e: (e.milestone.occurred_on, e.milestone.pk), reverse=True)
+
+
+def last_updated(commitment: Commitment) -> datetime:
+    """When anything the commitment's page shows last changed: the commitment itself, its
+    evidence on record, its corrections or its assessments. Reads the prefetched lists."""
+    return max(
+        [
+            commitment.updated_at,
+            *(m.updated_at for m in commitment.milestones_on_record),
+            *(c.made_at for c in commitment.correction_log),
+            *(a.created_at for a in commitment.assessment_history),
+        ]
     )
 
 
@@ -250,13 +327,15 @@ def commitment_detail(commitment: Commitment) -> CommitmentDetail:
             )
     return CommitmentDetail(
         commitment=commitment,
-        milestones=[
-            MilestoneView(m, conversions.get(m.pk)) for m in commitment.milestones_on_record
-        ],
+        milestones=evidence_timeline(
+            commitment.milestones_on_record, commitment.correction_log, conversions
+        ),
         upcoming=commitment.milestones_upcoming,
         assessments=commitment.assessment_history,
         children=commitment.sub_targets,
         history=history,
         sentence=sentence,
         inherited=inherited,
+        corrections=commitment.correction_log,
+        last_updated=last_updated(commitment),
     )

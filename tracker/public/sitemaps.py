@@ -8,7 +8,7 @@ class StaticPagesSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["home", "commitments", "agreements", "sources", "methodology"]
+        return ["home", "commitments", "agreements", "sources", "methodology", "corrections"]
 
     def location(self, item):
         return reverse(f"public:{item}")

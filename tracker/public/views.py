@@ -1,10 +1,6 @@
 """Read-only public pages: thin views over the read layer, each a fixed number of queries."""
 
-import csv
-
-from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from tracker.methodology import units
@@ -130,93 +126,3 @@ def methodology(request):
         "overall": selectors.overall(),
     }
     return render(request, "public/methodology.html", context)
-
-
-def spreadsheet_safe(value):
-    """Keep a text cell from being read as a formula by spreadsheet programs."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
-def csv_response(filename, header, rows):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
-    return response
-
-
-COMMITMENT_COLUMNS = [
-    "slug", "title", "pillar", "agreement", "meeting", "parent", "kind", "target_value",
-    "target_unit", "start_date", "deadline", "deadline_basis", "deadline_words", "weight",
-    "promised_by", "achieved_value", "progress", "stage", "expected_progress", "status",
-    "computed_status", "assessment_status", "assessment_reason", "assessed_on",
-    "last_evidence_on", "as_of", "url",
-]  # fmt: skip
-
-
-def commitment_row(c):
-    p = getattr(c, "progress", None)
-    a = p.assessment if p else None
-    return [
-        c.slug,
-        c.title,
-        c.pillar.slug,
-        c.agreement.slug if c.agreement else "",
-        c.meeting.slug if c.meeting else "",
-        c.parent.slug if c.parent else "",
-        c.kind,
-        c.target_value,
-        c.target_unit,
-        c.start_date,
-        c.deadline,
-        c.deadline_basis,
-        c.deadline_words,
-        c.weight,
-        c.promised_by,
-        *(
-            (p.achieved_value, p.progress if c.is_quantitative else "", p.stage)
-            + (p.expected_progress, p.status, p.computed_status)
-            if p
-            else ("",) * 6
-        ),
-        *((a.status, a.reason, a.assessed_on) if a else ("", "", "")),
-        p.last_evidence_on if p else "",
-        p.as_of if p else "",
-        settings.SITE_URL + c.get_absolute_url(),
-    ]
-
-
-@cached_page
-def export_commitments(request):
-    rows = (commitment_row(c) for c in selectors.commitments())
-    return csv_response("commitments.csv", COMMITMENT_COLUMNS, rows)
-
-
-MILESTONE_COLUMNS = [
-    "commitment", "occurred_on", "kind", "title", "amount", "unit", "stage", "meeting",
-    "published_at", "source_titles", "source_urls",
-]  # fmt: skip
-
-
-@cached_page
-def export_milestones(request):
-    rows = (
-        [
-            m.commitment.slug,
-            m.occurred_on,
-            m.kind,
-            m.title,
-            m.amount,
-            m.unit,
-            m.stage,
-            m.meeting.slug if m.meeting else "",
-            m.published_at.isoformat() if m.published_at else "",
-            " | ".join(s.title for s in m.sources.all()),
-            " | ".join(s.url for s in m.sources.all() if s.url),
-        ]
-        for m in selectors.on_record_milestones().order_by("occurred_on", "id")
-    )
-    return csv_response("milestones.csv", MILESTONE_COLUMNS, rows)
