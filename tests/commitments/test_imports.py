@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.summit import JBIC_LOAN
-from tracker.commitments.imports import MILESTONE_COLUMNS
+from tracker.commitments.imports import MILESTONE_COLUMNS, MILESTONE_OPTIONAL
 from tracker.commitments.models import Commitment, ExchangeRate, Milestone, Source
 from tracker.progress.models import CommitmentProgress
 
@@ -40,8 +40,10 @@ def tomorrow():
     return (timezone.localdate() + timedelta(days=1)).isoformat()
 
 
-def test_the_columns_are_the_documented_ones():
-    assert ",".join(MILESTONE_COLUMNS) + "\n" == HEADER
+def test_the_columns_are_the_documented_ones_with_the_round_trip_ones_optional():
+    required = [c for c in MILESTONE_COLUMNS if c not in MILESTONE_OPTIONAL]
+    assert ",".join(required) + "\n" == HEADER
+    assert MILESTONE_COLUMNS == ["id", *required, "meeting", "withdrawal_reason", "change_reason"]
 
 
 def test_mixed_currency_milestones_move_achieved_value_by_the_converted_sum(
@@ -125,12 +127,11 @@ def test_kind_and_stage_columns(tmp_path, summit, django_capture_on_commit_callb
         ),
         (
             f"{JBIC_LOAN},2026-02-01,milestone,Old kind,,,agreed,draft,,",
-            "line 3: kind 'milestone' is not one of evidence, planned",
+            "line 3: kind 'milestone' is not one of evidence, reaffirmed, planned",
         ),
         (
             f"{JBIC_LOAN},2026-02-01,reaffirmed,Said again,,,,draft,,",
-            "line 3: kind 'reaffirmed' is not one of evidence, planned (record a reaffirmation, "
-            "with its meeting, in the admin)",
+            "line 3: meeting: Name the meeting that reaffirmed the commitment.",
         ),
         (
             f"{JBIC_LOAN},2026-02-01,evidence,Announced,,,announced,draft,,",
@@ -190,7 +191,7 @@ def test_one_bad_row_imports_nothing_and_names_every_bad_row(tmp_path, yen_targe
     errors = capsys.readouterr().err
     assert "line 3: no commitment with slug 'no-such-commitment'" in errors
     assert "line 4: occurred_on '2026-02-30' is not a date" in errors
-    assert "line 5: amount: An amount cannot be negative." in errors
+    assert "line 5: amount: Cannot read '-5' as an amount: amounts cannot be negative" in errors
     assert "line 6: unit: persons cannot be added to a target in JPY" in errors
     assert "line 7: a published milestone needs a source_url" in errors
     assert "line 8: occurred_on 2099-01-20 is in the future" in errors
@@ -301,3 +302,202 @@ def test_admin_import_page_lists_bad_rows(yen_target, editor_client):
     assert "line 2: no commitment with slug &#x27;nope&#x27;" in content
     assert "line 3: a published milestone needs a source_url" in content
     assert not Milestone.objects.filter(title__in=["x", "y"]).exists()
+
+
+# --- Amounts as people write them (issue 14) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "amount, unit, value, stored_unit",
+    [
+        ("₹5,000 crore", "", Decimal("50000000000"), "INR"),
+        ("₹5,000 crore", "inr", Decimal("50000000000"), "INR"),
+        ("¥500 billion", "", Decimal("500000000000"), "JPY"),
+        ("$1.2bn", "USD", Decimal("1200000000"), "USD"),
+        ("12,34,567", "JPY", Decimal("1234567"), "JPY"),
+        ("1,000", "jpy", Decimal("1000"), "JPY"),
+        ("300000000000", "JPY", Decimal("300000000000"), "JPY"),
+    ],
+)
+def test_amounts_are_read_as_people_write_them(
+    tmp_path, yen_target, amount, unit, value, stored_unit
+):
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER + f'{yen_target.slug},2026-01-20,evidence,Tranche,"{amount}",{unit},,draft,,\n',
+    )
+    call_command("import_milestones", path)
+    milestone = Milestone.objects.get(title="Tranche")
+    assert (milestone.amount, milestone.unit) == (value, stored_unit)
+
+
+def test_import_milestones_stores_5000_crore_rupees_as_50_billion_inr(tmp_path, yen_target):
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER + f"{yen_target.slug},2026-01-20,evidence,Rupee tranche,"
+        '"₹5,000 crore",,,published,https://example.org/r,R\n',
+    )
+    call_command("import_milestones", path)
+    milestone = Milestone.objects.get(title="Rupee tranche")
+    assert milestone.amount == Decimal("50000000000")
+    assert milestone.unit == "INR"
+
+
+@pytest.mark.parametrize(
+    "amount, unit, message",
+    [
+        ("₹5,000 crore", "JPY", "line 2: amount '₹5,000 crore' is in INR but unit says JPY"),
+        ("five crore", "JPY", "line 2: amount: Cannot read 'five crore' as an amount"),
+        ("5 billion 3 million", "JPY", "Write it like '5.003 billion'"),
+    ],
+)
+def test_an_amount_that_cannot_be_read_or_contradicts_its_unit_is_a_row_error(
+    tmp_path, yen_target, capsys, amount, unit, message
+):
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER + f'{yen_target.slug},2026-01-20,evidence,Bad,"{amount}",{unit},,draft,,\n',
+    )
+    with pytest.raises(CommandError, match="Nothing imported: 1 bad row"):
+        call_command("import_milestones", path)
+    assert message in capsys.readouterr().err
+    assert not Milestone.objects.filter(title="Bad").exists()
+
+
+# --- Round-trip columns, read from today's files too -------------------------------------------
+
+
+def test_several_sources_are_read_from_bar_separated_urls_and_titles(tmp_path, yen_target):
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER + f"{yen_target.slug},2026-01-20,evidence,Twice sourced,1,JPY,,published,"
+        "https://example.org/a | https://example.org/b,First | Second \\| with a bar\n",
+    )
+    call_command("import_milestones", path)
+    sources = Milestone.objects.get(title="Twice sourced").sources.order_by("url")
+    assert [(s.url, s.title) for s in sources] == [
+        ("https://example.org/a", "First"),
+        ("https://example.org/b", "Second | with a bar"),
+    ]
+
+
+def test_a_source_without_url_is_found_by_its_exact_title(tmp_path, summit):
+    cited = Source.objects.filter(url="").order_by("id").first()
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER + f"{JBIC_LOAN},2026-01-10,evidence,From an article,,,agreed,published,,"
+        f'"{cited.title}"\n',
+    )
+    before = Source.objects.count()
+    call_command("import_milestones", path)
+    assert list(Milestone.objects.get(title="From an article").sources.all()) == [cited]
+    assert Source.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "urls, titles, message",
+    [
+        ("https://example.org/a | https://example.org/b", "Only one", "line 2: source_url names 2"),
+        ("", "No such article", "line 2: no source without a url is titled 'No such article'"),
+        ("not a url", "X", "line 2: source_url: Enter a valid URL."),
+    ],
+)
+def test_sources_that_cannot_be_read_are_row_errors(
+    tmp_path, summit, capsys, urls, titles, message
+):
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER
+        + f'{JBIC_LOAN},2026-01-10,evidence,Badly sourced,,,agreed,draft,"{urls}","{titles}"\n',
+    )
+    with pytest.raises(CommandError):
+        call_command("import_milestones", path)
+    assert message in capsys.readouterr().err
+    assert not Milestone.objects.filter(title="Badly sourced").exists()
+
+
+def test_a_reaffirmation_names_its_meeting(tmp_path, summit):
+    from tests.summit import LATER_MEETING
+
+    path = write(
+        tmp_path,
+        "m.csv",
+        "commitment,occurred_on,kind,title,amount,unit,stage,status,source_url,source_title,meeting\n"
+        f"{JBIC_LOAN},2025-11-01,reaffirmed,Said again,,,,draft,,,{LATER_MEETING}\n",
+    )
+    call_command("import_milestones", path)
+    assert Milestone.objects.get(title="Said again").meeting.slug == LATER_MEETING
+
+
+@pytest.mark.parametrize(
+    "id_cell, message",
+    [("999999", "line 2: no milestone with id 999999"), ("abc", "line 2: id 'abc' is not")],
+)
+def test_an_unknown_id_is_a_row_error(tmp_path, summit, capsys, id_cell, message):
+    path = write(
+        tmp_path,
+        "m.csv",
+        "id," + HEADER + f"{id_cell},{JBIC_LOAN},2026-01-10,evidence,Edit,,,agreed,draft,,\n",
+    )
+    with pytest.raises(CommandError):
+        call_command("import_milestones", path)
+    assert message in capsys.readouterr().err
+
+
+def test_the_same_id_twice_is_a_row_error(tmp_path, summit, capsys):
+    milestone = Milestone.objects.order_by("id").first()
+    row = f"{milestone.pk},{JBIC_LOAN},2026-01-10,evidence,Edit,,,agreed,draft,,,Moved\n"
+    path = write(tmp_path, "m.csv", "id," + HEADER.strip() + ",change_reason\n" + row + row)
+    with pytest.raises(CommandError):
+        call_command("import_milestones", path)
+    assert f"line 3: id {milestone.pk} is already on line 2" in capsys.readouterr().err
+
+
+def test_an_import_records_the_user_and_a_reason_in_the_history(tmp_path, yen_target, editor):
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER + f"{yen_target.slug},2026-01-20,evidence,Audited,1,JPY,,draft,,\n",
+    )
+    call_command("import_milestones", path, "--user", editor.username)
+    record = Milestone.objects.get(title="Audited").history.earliest()
+    assert (record.history_type, record.history_user, record.history_change_reason) == (
+        "+",
+        editor,
+        "Imported from CSV.",
+    )
+
+
+def test_an_unknown_user_is_refused_before_anything_is_read(tmp_path, db):
+    with pytest.raises(CommandError, match="No user is called 'nobody'"):
+        call_command("import_milestones", str(tmp_path / "none.csv"), "--user", "nobody")
+
+
+def test_rates_import_reads_the_reference_flag_and_note(tmp_path, db):
+    path = write(
+        tmp_path,
+        "r.csv",
+        "date,currency,units_per_usd,is_reference,note\n"
+        "2026-01-15,JPY,150,true,Approximate\n2026-01-15,INR,84,false,RBI reference rate\n",
+    )
+    call_command("import_rates", path)
+    assert set(ExchangeRate.objects.values_list("currency", "is_reference", "note")) == {
+        ("JPY", True, "Approximate"),
+        ("INR", False, "RBI reference rate"),
+    }
+
+
+def test_rates_import_without_a_note_column_keeps_the_note_on_file(tmp_path, db):
+    ExchangeRate.objects.create(
+        date=date(2026, 1, 15), currency="JPY", units_per_usd=150, note="Kept"
+    )
+    path = write(tmp_path, "r.csv", "date,currency,units_per_usd\n2026-01-15,JPY,151\n")
+    call_command("import_rates", path)
+    rate = ExchangeRate.objects.get()
+    assert (rate.units_per_usd, rate.is_reference, rate.note) == (Decimal("151"), False, "Kept")

@@ -11,7 +11,7 @@ import pytest
 from tests import factories
 from tracker.commitments.models import Commitment, Milestone, Pillar
 from tracker.progress.engine import today
-from tracker.public.views import COMMITMENT_COLUMNS, MILESTONE_COLUMNS
+from tracker.public.exports import COMMITMENT_COLUMNS, MILESTONE_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,8 @@ def test_commitments_csv_has_one_row_per_commitment_in_the_api(summit, client):
     assert chandrayaan["kind"] == "deliverable" and chandrayaan["stage"] == "agreed"
     assert chandrayaan["progress"] == ""  # a deliverable's progress is its stage, not a percent
     assert chandrayaan["last_evidence_on"] == "2025-08-29"
+    assert yen["target_value"] == "10000000000000"  # exact and plain, as the importer reads it
+    assert all(r["source_title"] for r in rows) and not any(r["change_reason"] for r in rows)
 
 
 def test_milestones_csv_has_one_row_per_milestone_on_record(summit, client):
@@ -73,7 +75,37 @@ def test_milestones_csv_has_one_row_per_milestone_on_record(summit, client):
     rows = list(reader)
     assert reader.fieldnames == MILESTONE_COLUMNS
     assert len(rows) == Milestone.objects.on_record(today()).count() > 0
-    assert all(r["source_titles"] for r in rows)
+    assert all(r["source_title"] and r["id"] and r["status"] == "published" for r in rows)
+
+
+def test_milestones_csv_writes_amounts_as_exact_plain_numbers(summit, client):
+    workers = Commitment.objects.get(slug="skilled-indian-workers-50000")
+    yen = Commitment.objects.get(target_unit="JPY", target_value=10**13)
+    factories.milestone(workers, title="Cohort", amount=20000, unit="persons")
+    factories.milestone(yen, title="Tranche", amount=500_000_000_000, unit="JPY")
+    reader = csv.DictReader(io.StringIO(client.get("/export/milestones.csv").content.decode()))
+    amounts = {r["title"]: (r["amount"], r["unit"]) for r in reader}
+    assert amounts["Cohort"] == ("20000", "persons")
+    assert amounts["Tranche"] == ("500000000000", "JPY")
+
+
+def test_exchange_rates_csv_has_every_rate(db, client):
+    from tracker.commitments.models import ExchangeRate
+
+    ExchangeRate.objects.create(date=date(2026, 1, 15), currency="JPY", units_per_usd="151.25")
+    ExchangeRate.objects.create(
+        date=date(2026, 1, 15), currency="INR", units_per_usd=84, is_reference=False, note="RBI"
+    )
+    response = client.get("/export/exchange-rates.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    reader = csv.DictReader(io.StringIO(response.content.decode()))
+    assert reader.fieldnames == ["date", "currency", "units_per_usd", "is_reference", "note"]
+    assert list(reader) == [
+        {"date": "2026-01-15", "currency": "INR", "units_per_usd": "84",
+         "is_reference": "false", "note": "RBI"},
+        {"date": "2026-01-15", "currency": "JPY", "units_per_usd": "151.25",
+         "is_reference": "true", "note": ""},
+    ]  # fmt: skip
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(summit, client):

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import feeds, views
+from . import corrections, exports, feeds, views
 from .sitemaps import SITEMAPS
 
 app_name = "public"
@@ -14,11 +14,15 @@ urlpatterns = [
     path("agreements/", views.agreement_list, name="agreements"),
     path("sources/", views.source_list, name="sources"),
     path("methodology/", views.methodology, name="methodology"),
+    path("corrections/", corrections.correction_list, name="corrections"),
+    path("corrections/<int:pk>/", corrections.correction, name="correction"),
     path("feed/milestones.atom", feeds.MilestoneFeed(), name="feed"),
     path(
         "feed/pillars/<slug:slug>/milestones.atom", feeds.PillarMilestoneFeed(), name="pillar-feed"
     ),
-    path("export/commitments.csv", views.export_commitments, name="export-commitments"),
-    path("export/milestones.csv", views.export_milestones, name="export-milestones"),
+    path("feed/corrections.atom", corrections.CorrectionFeed(), name="corrections-feed"),
+    path("export/commitments.csv", exports.export_commitments, name="export-commitments"),
+    path("export/milestones.csv", exports.export_milestones, name="export-milestones"),
+    path("export/exchange-rates.csv", exports.export_exchange_rates, name="export-exchange-rates"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
