@@ -347,3 +347,28 @@ def test_a_dry_run_of_an_edited_commitment_says_what_it_would_do_and_writes_noth
         capsys.readouterr().out
     )
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "model, command",
+    [("milestone", "import_milestones"), ("exchangerate", "import_rates")],
+)
+def test_the_admins_export_of_every_row_imports_back_as_no_change(
+    summit, editor_client, tmp_path, capsys, django_capture_on_commit_callbacks, model, command
+):
+    loan = Commitment.objects.get(slug="jbic-loan-assam-bamboo-bioethanol")
+    factories.milestone(loan, title="A draft only editors see", status="draft", sources=[])
+    ExchangeRate.objects.create(date=date(2025, 9, 1), currency="JPY", units_per_usd=147)
+    response = editor_client.get(f"/admin/commitments/{model}/export/")
+    assert response.status_code == 200
+    rows = rows_of(response.content)
+    expected = Milestone.objects.count() if model == "milestone" else ExchangeRate.objects.count()
+    assert len(rows) == expected > 0
+    import_changes_nothing(
+        command, saved_body(tmp_path, response.content), capsys, django_capture_on_commit_callbacks
+    )
+
+
+def test_the_admins_export_needs_a_signed_in_editor(client):
+    response = client.get("/admin/commitments/milestone/export/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

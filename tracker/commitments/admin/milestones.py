@@ -246,5 +246,13 @@ class MilestoneAdmin(CsvImportAdminMixin, EditorStampMixin, HistoryAdmin):
     def run_import(self, request, data, dry_run):
         return imports.import_milestones(data, dry_run=dry_run, user=request.user)
 
+    def export_rows(self):
+        """Every milestone, drafts and withdrawn ones too (the public CSV has only those on
+        record)."""
+        milestones = Milestone.objects.select_related("commitment", "meeting").prefetch_related(
+            "sources"
+        )
+        return (imports.milestone_cells(m) for m in milestones.order_by("occurred_on", "id"))
+
 
 # --- Exchange rates ------------------------------------------------------------------------

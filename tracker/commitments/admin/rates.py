@@ -26,3 +26,6 @@ class ExchangeRateAdmin(CsvImportAdminMixin, HistoryAdmin):
 
     def run_import(self, request, data, dry_run):
         return imports.import_rates(data, dry_run=dry_run)
+
+    def export_rows(self):
+        return (imports.rate_cells(r) for r in ExchangeRate.objects.order_by("currency", "date"))
