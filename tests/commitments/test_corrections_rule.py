@@ -44,3 +44,28 @@ def test_a_reason_explains_one_change_not_the_next(published):
     with pytest.raises(ValidationError):
         published.save()
     assert Correction.objects.count() == 1
+
+
+def test_a_withdrawn_milestone_cannot_come_back(published):
+    published.status, published.withdrawal_reason = "withdrawn", "Misread the article"
+    published.save()
+    for status in ("draft", "published"):
+        published.status = status
+        published._change_reason = "Bring it back"
+        with pytest.raises(ValidationError) as refused:
+            published.save()
+        assert "stays withdrawn" in str(refused.value)
+
+
+def test_moving_a_published_milestone_to_another_commitment_is_a_correction(published):
+    other = factories.commitment(
+        title="Another target", target_value=Decimal("10000000000000"), target_unit="JPY"
+    )
+    old_title = published.commitment.title
+    published.commitment = other
+    with pytest.raises(ValidationError):
+        published.save()
+    published._change_reason = "Logged against the wrong commitment"
+    published.save()
+    [correction] = Correction.objects.filter(milestone=published)
+    assert {"field": "commitment", "old": old_title, "new": "Another target"} in correction.changes

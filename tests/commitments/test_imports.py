@@ -300,7 +300,8 @@ def test_admin_import_page_lists_bad_rows(yen_target, editor_client):
     assert response.status_code == 200
     content = response.content.decode()
     assert "line 2: no commitment with slug &#x27;nope&#x27;" in content
-    assert "line 3: a published milestone needs a source_url" in content
+    # From the admin an editor imports drafts: publishing is a reviewer's.
+    assert "line 3: status: Only a reviewer can publish" in content
     assert not Milestone.objects.filter(title__in=["x", "y"]).exists()
 
 

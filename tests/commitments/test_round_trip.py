@@ -372,3 +372,29 @@ def test_the_admins_export_of_every_row_imports_back_as_no_change(
 def test_the_admins_export_needs_a_signed_in_editor(client):
     response = client.get("/admin/commitments/milestone/export/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_editor_cannot_publish_or_withdraw_through_the_admins_import(summit, editor_client):
+    loan = Commitment.objects.get(slug="jbic-loan-assam-bamboo-bioethanol")
+    published = Milestone.objects.filter(commitment=loan, status="published").first()
+    source = factories.source(url="https://example.org/report", title="Report")
+    rows = [
+        f",{loan.slug},2026-02-01,evidence,Plant opened,,,complete,published,"
+        f"{source.url},Report,,,",
+        f"{published.pk},{loan.slug},{published.occurred_on},evidence,{published.title},,,"
+        f"agreed,withdrawn,,,,Misread,Test",
+    ]
+    body = ",".join(
+        ["id", "commitment", "occurred_on", "kind", "title", "amount", "unit", "stage", "status"]
+        + ["source_url", "source_title", "meeting", "withdrawal_reason", "change_reason"]
+    )
+    upload = io.BytesIO("\n".join([body, *rows]).encode())
+    upload.name = "m.csv"
+    before = snapshot()
+    response = editor_client.post(
+        "/admin/commitments/milestone/import/", {"file": upload, "dry_run": ""}
+    )
+    page = response.content.decode()
+    assert "line 2: status: Only a reviewer can publish" in page
+    assert "line 3: status:" in page
+    assert snapshot() == before

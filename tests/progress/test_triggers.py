@@ -184,13 +184,9 @@ def test_moving_a_milestone_recomputes_both_commitments(django_capture_on_commit
         m = factories.milestone(a, amount=Decimal(70), unit="USD")
     with django_capture_on_commit_callbacks(execute=True):
         m.commitment = b
+        m._change_reason = "Logged against the wrong commitment"  # a public correction
         m.save()
     assert (achieved(a), achieved(b)) == (0, Decimal(70))
-
-
-# Known gaps, reported rather than fixed here (tests may not edit tracker/): the m2m trigger
-# ignores a clear from the source's side, and deleting a source sends no m2m signal at all,
-# so a milestone left with no source keeps counting until the daily run.
 
 
 def test_clearing_a_sources_milestones_recomputes_them(django_capture_on_commit_callbacks):

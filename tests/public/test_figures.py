@@ -249,3 +249,11 @@ def test_stacked_bar_of_thirds_fills_the_width():
 def test_stacked_bar_of_nothing_is_empty():
     assert charts.stacked_bar([Segment("achieved", "Achieved", 0)]) == []
     assert charts.stacked_bar([]) == []
+
+
+def test_the_straight_path_reaches_100_percent_at_the_deadline_even_when_the_axis_runs_on():
+    start, deadline, as_of = date(2025, 8, 29), date(2025, 12, 31), date(2026, 11, 25)
+    chart = charts.progress_chart([], start, as_of, as_of, show_path=True, deadline=deadline)
+    path_end_x = float(chart.expected_points.split()[-1].split(",")[0])
+    assert path_end_x < chart.right  # the deadline sits before the end of the axis
+    assert chart.today_x == chart.right

@@ -24,6 +24,8 @@ def shown(field: str, value, unit: str) -> str:
         return long_date(value)
     if field == "stage":
         return v.STAGE_LABELS.get(value, value)
+    if field == "kind":
+        return v.MILESTONE_KINDS.get(value, value)
     return str(value)
 
 
@@ -33,7 +35,7 @@ def public_changes(milestone) -> dict:
     Returns {"kind": "correction" | "withdrawal", "changes": [...], "reason": str}, or {}.
     Raises ValidationError when a published figure changes without a reason.
     """
-    from .models import Milestone
+    from .models import Commitment, Milestone
 
     if milestone.pk is None:
         return {}
@@ -42,7 +44,14 @@ def public_changes(milestone) -> dict:
         .values("status", "unit", "commitment_id", *v.PUBLIC_FIGURE_FIELDS)
         .first()
     )
-    if before is None or before["status"] != v.PUBLISHED:
+    if before is None:
+        return {}
+    if before["status"] == v.WITHDRAWN and milestone.status != v.WITHDRAWN:
+        # Its withdrawal note stays public; bringing it back would contradict it silently.
+        raise ValidationError(
+            {"status": "A withdrawn milestone stays withdrawn; add a new milestone instead."}
+        )
+    if before["status"] != v.PUBLISHED:
         return {}
     if milestone.status == v.WITHDRAWN:
         return {"kind": "withdrawal", "changes": [], "reason": milestone.withdrawal_reason}
@@ -62,6 +71,19 @@ def public_changes(milestone) -> dict:
             old_text = exact_amount(old, before["unit"])
             new_text = exact_amount(new, milestone.unit)
         changes.append({"field": label, "old": old_text, "new": new_text})
+    if before["commitment_id"] != milestone.commitment_id:
+        titles = dict(
+            Commitment.objects.filter(
+                pk__in=[before["commitment_id"], milestone.commitment_id]
+            ).values_list("pk", "title")
+        )
+        changes.append(
+            {
+                "field": "commitment",
+                "old": titles.get(before["commitment_id"], "—"),
+                "new": titles.get(milestone.commitment_id, "—"),
+            }
+        )
     if not changes:
         return {}
     reason = (getattr(milestone, "_change_reason", "") or "").strip()

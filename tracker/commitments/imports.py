@@ -35,6 +35,7 @@ from tracker.methodology import vocabulary as v
 from tracker.methodology.amounts import COUNTED_ALIASES, AmountError, parse_amount
 from tracker.methodology.units import BASE_CURRENCY, CURRENCY_CODES, normalize_unit
 
+from . import services
 from .corrections import public_changes
 from .models import Agreement, Commitment, ExchangeRate, Meeting, Milestone, Pillar, Source
 
@@ -471,9 +472,15 @@ def _write(planned: list[_Planned], result: ImportResult, user, noun: str) -> No
 # --- Milestones ------------------------------------------------------------------------------
 
 
-def import_milestones(data: bytes | str, *, dry_run: bool = False, user=None) -> ImportResult:
+def import_milestones(
+    data: bytes | str, *, dry_run: bool = False, user=None, editorial_roles: bool = False
+) -> ImportResult:
     """Import milestones from CSV (MILESTONE_COLUMNS): rows without an id are new, rows with
-    one edit that milestone; all rows or none."""
+    one edit that milestone; all rows or none.
+
+    The command is an operator's and trusted; from the admin (`editorial_roles`), the user
+    may move a milestone between draft, published and withdrawn only as the admin's own
+    forms allow (services.status_errors): an editor imports drafts."""
     rows = list(_rows(data, MILESTONE_COLUMNS, MILESTONE_OPTIONAL))
     commitments = Commitment.objects.in_bulk(
         {row["commitment"] for _, row in rows}, field_name="slug"
@@ -526,6 +533,15 @@ def import_milestones(data: bytes | str, *, dry_run: bool = False, user=None) ->
 
             if existing is None and values["status"] == v.WITHDRAWN:
                 raise ValueError("a new milestone cannot be withdrawn; import it as a draft")
+            if editorial_roles:
+                refused = services.status_errors(
+                    user,
+                    before=existing.status if existing else None,
+                    after=values["status"],
+                    own_work=existing is None or services.is_own_work(user, existing),
+                )
+                if refused:
+                    raise ValueError(f"status: {refused['status']}")
             what = f"milestone {existing.pk}" if existing else ""
             plan = _plan(line, row, Milestone, existing, values, refs, what, created_by=user)
             if plan is None:

@@ -103,8 +103,15 @@ DRAFT = "draft"
 PUBLISHED = "published"
 WITHDRAWN = "withdrawn"  # once published, never deleted: withdrawn with a public reason
 MILESTONE_STATUSES = {DRAFT: "Draft", PUBLISHED: "Published", WITHDRAWN: "Withdrawn"}
-# A change to one of these on a published milestone is a public correction.
-PUBLIC_FIGURE_FIELDS = {"amount": "amount", "unit": "unit", "occurred_on": "date", "stage": "stage"}
+# A change to one of these on a published milestone is a public correction (and so is
+# moving it to another commitment).
+PUBLIC_FIGURE_FIELDS = {
+    "amount": "amount",
+    "unit": "unit",
+    "occurred_on": "date",
+    "stage": "stage",
+    "kind": "kind",
+}
 
 EVIDENCE = "evidence"
 REAFFIRMED = "reaffirmed"

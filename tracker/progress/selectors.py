@@ -119,7 +119,8 @@ def on_record_milestones(as_of: date | None = None) -> QuerySet[Milestone]:
 
 
 def latest_milestones(limit: int, pillar: Pillar | None = None) -> QuerySet[Milestone]:
-    milestones = on_record_milestones()
+    """The latest evidence: reaffirmations are on record but are not evidence of anything."""
+    milestones = on_record_milestones().filter(kind=v.EVIDENCE)
     if pillar is not None:
         milestones = milestones.filter(commitment__pillar=pillar)
     return milestones.order_by("-occurred_on", "-id")[:limit]

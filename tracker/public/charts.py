@@ -32,11 +32,14 @@ def progress_chart(
     end: date,
     as_of: date,
     show_path: bool,
+    deadline: date | None = None,
     width: int = 420,
     height: int = 240,
 ) -> Chart:
     """A step line of achieved progress over time, with the straight path to the target when
-    there is one to show. The y axis runs from 0% to 100%, or higher past the target."""
+    there is one to show. The x axis runs from start to `end` (the deadline, or the as-of day
+    once it is later); the path reaches 100% at the deadline. The y axis runs from 0% to
+    100%, or higher past the target."""
     left, right, top, bottom = 44, 12, 12, 30
     span = max((end - start).days, 1)
     ceiling = max([Decimal(1), *(p for _, p in history)])
@@ -69,7 +72,9 @@ def progress_chart(
         bottom=height - bottom,
         achieved_points=" ".join(steps),
         expected_points=(
-            f"{x(start)},{y(Decimal(0))} {x(end)},{y(Decimal(1))}" if show_path else None
+            f"{x(start)},{y(Decimal(0))} {x(deadline or end)},{y(Decimal(1))}"
+            if show_path
+            else None
         ),
         x_labels=x_labels,
         y_ticks=y_ticks,

@@ -86,6 +86,7 @@ def commitment_detail(request, slug):
             max(end, progress.as_of),
             progress.as_of,
             show_path=commitment.deadline is not None,
+            deadline=commitment.deadline,
         )
     context = {
         "commitment": commitment,

@@ -244,7 +244,9 @@ class MilestoneAdmin(CsvImportAdminMixin, EditorStampMixin, HistoryAdmin):
         return TemplateResponse(request, "admin/desk.html", context)
 
     def run_import(self, request, data, dry_run):
-        return imports.import_milestones(data, dry_run=dry_run, user=request.user)
+        return imports.import_milestones(
+            data, dry_run=dry_run, user=request.user, editorial_roles=True
+        )
 
     def export_rows(self):
         """Every milestone, drafts and withdrawn ones too (the public CSV has only those on
