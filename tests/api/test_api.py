@@ -200,3 +200,14 @@ def test_openapi_schema_documents_the_filters(db, client):
     for name in ("pillar", "agreement", "status", "stage", "kind", "deadline_basis", "meeting",
                  "q", "page_size"):  # fmt: skip
         assert f"name: {name}" in text or f'"name": "{name}"' in text or (schema and name in text)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/commitments/%00/", "/api/v1/pillars/%00/", "/api/v1/commitments/a%00b/"],
+)
+def test_a_nul_in_a_slug_is_a_json_404_not_a_database_error(summit, client, path):
+    # PostgreSQL refuses to compare a string holding NUL; the path must never reach it.
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}

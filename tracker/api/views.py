@@ -44,7 +44,9 @@ BAD_PARAMETERS = OpenApiResponse(
 )
 class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
-    lookup_value_regex = "[^/]+"  # any text reaches the view, which answers a JSON 404
+    # Any text but a NUL reaches the view, which answers a JSON 404; PostgreSQL cannot even
+    # compare a NUL, so such a path never matches and the JSON 404 handler answers.
+    lookup_value_regex = "[^/\\x00]+"
     filterset_class = CommitmentFilter
     pagination_class = StrictPagination
 
@@ -68,7 +70,7 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
 )
 class PillarViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = "[^/\\x00]+"
     serializer_class = serializers.PillarSerializer
     queryset = selectors.pillars()
     pagination_class = None
