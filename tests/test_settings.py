@@ -17,7 +17,7 @@ def run(env):
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
+        if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "SITE_URL", "PORT"}
     }
     return subprocess.run(
         [sys.executable, "-c", PRINT],
@@ -46,3 +46,29 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
     assert run({"DEBUG": "false", "SECRET_KEY": "x" * 50}).stdout.split()[-1] == "False"
+
+
+def test_production_refuses_a_blank_secret_key():
+    result = run({"DEBUG": "false", "SECRET_KEY": "   "})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def site_url(env):
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT"}}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT, env=base | {"DJANGO_SETTINGS_MODULE": "tracker.settings"} | env,
+        capture_output=True, text=True, timeout=60,
+    ).stdout.strip()  # fmt: skip
+
+
+def test_links_follow_the_port_make_run_serves_on():
+    assert site_url({"PORT": "8123"}) == "http://127.0.0.1:8123"
+    assert site_url({}) == "http://127.0.0.1:8000"
+    assert site_url({"PORT": "8123", "SITE_URL": "https://tracker.example/"}) == (
+        "https://tracker.example"
+    )
