@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+from django.core.cache import cache
+
 from tests import factories
 from tracker.commitments.models import Assessment, Meeting
 from tracker.progress import engine
@@ -39,3 +41,18 @@ def correct_and_withdraw(commitment):
     withdrawn.save()
     engine.recompute([commitment.pk])
     return corrected, withdrawn
+
+
+def html_of(client, path):
+    """A page as text, freshly rendered: tests change data without a recompute now and then,
+    so the page cache is dropped first."""
+    cache.clear()
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.content.decode()
+
+
+def section(html, heading_id):
+    """The part of a page from the heading with this id to the end of its section."""
+    start = html.index(f'id="{heading_id}"')
+    return html[start : html.index("</section>", start)]

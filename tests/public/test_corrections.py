@@ -16,7 +16,7 @@ from django.utils.html import escape
 
 from tests import factories
 from tests.conftest import require_service
-from tests.public.builders import correct_and_withdraw
+from tests.public.builders import correct_and_withdraw, html_of, section
 from tests.summit import YEN
 from tracker.commitments.models import Assessment, Commitment, Correction, Milestone
 from tracker.methodology.wording import long_date
@@ -27,18 +27,6 @@ pytestmark = pytest.mark.django_db
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 REASON = "The article described a plan, not a disbursement."
-
-
-def html_of(client, path):
-    cache.clear()  # the test changes data without a recompute now and then
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return response.content.decode()
-
-
-def section(html, heading_id):
-    start = html.index(f'id="{heading_id}"')
-    return html[start : html.index("</section>", start)]
 
 
 def entry(html, correction):

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.utils.html import escape
 
 from tests import factories
+from tests.public.builders import html_of, section
 from tests.summit import CHANDRAYAAN, EXCHANGE, TAKAICHI_ITEM, WORKERS, YEN
 from tracker.commitments.models import Assessment, Commitment, ExchangeRate
 from tracker.methodology import vocabulary as v
@@ -26,18 +27,6 @@ pytestmark = pytest.mark.django_db
 
 def get(slug):
     return Commitment.objects.get(slug=slug)
-
-
-def html_of(client, path):
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return response.content.decode()
-
-
-def section(html, heading_id):
-    """The part of a page from the heading with this id to the end of its section."""
-    start = html.index(f'id="{heading_id}"')
-    return html[start : html.index("</section>", start)]
 
 
 def feed_titles(client, path):
