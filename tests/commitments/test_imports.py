@@ -502,3 +502,22 @@ def test_rates_import_without_a_note_column_keeps_the_note_on_file(tmp_path, db)
     call_command("import_rates", path)
     rate = ExchangeRate.objects.get()
     assert (rate.units_per_usd, rate.is_reference, rate.note) == (Decimal("151"), False, "Kept")
+
+
+def test_an_imported_article_is_not_shown_as_a_quote_until_its_sentence_is(
+    tmp_path, yen_target, client
+):
+    path = write(
+        tmp_path,
+        "m.csv",
+        HEADER + f"{yen_target.slug},2026-01-20,evidence,Tranche,1,JPY,,published,"
+        "https://example.org/report,The report\n",
+    )
+    call_command("import_milestones", path)
+    source = Source.objects.get(url="https://example.org/report")
+    assert source.excerpt == ""
+    sources_page = client.get("/sources/").content.decode()
+    entry = sources_page[sources_page.index(f'id="source-{source.pk}"') :]
+    entry = entry[: entry.index("</li>")]
+    assert "No sentence from this article has been quoted yet." in entry
+    assert "<blockquote" not in entry

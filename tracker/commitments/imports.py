@@ -359,16 +359,16 @@ class _Sources:
             self.found[key] = Source.objects.filter(url="", title=title).order_by("id").first()
         return self.found[key]
 
-    def get(self, url: str, title: str, cited_by: str) -> Source:
+    def get(self, url: str, title: str) -> Source:
         if not url:
             return self.titled(title)
         key = _source_key(url, title)
         if self.found.get(key) is None:
             source = Source.objects.filter(url=url).order_by("id").first()
             if source is None:
-                source = Source(
-                    url=url, title=title or url[:300], excerpt=f"Imported with {cited_by}."
-                )
+                # The article only: nobody has quoted its sentence yet, and the pages say so
+                # rather than showing a made-up quote.
+                source = Source(url=url, title=title or url[:300])
                 _stamp(source, self.user, IMPORT_REASON)
                 source.save()
             self.found[key] = source
@@ -451,8 +451,7 @@ def _write(planned: list[_Planned], result: ImportResult, user, noun: str) -> No
                         _stamp(instance, user, plan.reason)
                         instance.save()
                     if plan.sources_changed:
-                        cited_by = f"the {noun} “{instance.title}”"
-                        cited = [sources.get(url, title, cited_by) for url, title in plan.refs]
+                        cited = [sources.get(url, title) for url, title in plan.refs]
                         _stamp(instance, user, plan.reason)
                         instance.sources.set(cited)
                         instance._change_reason = ""

@@ -22,7 +22,11 @@ class Source(models.Model):
     publisher = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=500, blank=True)
     published_on = models.DateField(null=True, blank=True)
-    excerpt = models.TextField(help_text="The sentence the fact rests on, quoted exactly.")
+    excerpt = models.TextField(
+        blank=True,
+        help_text="The sentence the fact rests on, quoted exactly. Empty until someone quotes "
+        "it (a CSV import brings only the article): pages then say no sentence is quoted.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -31,6 +35,8 @@ class Source(models.Model):
         ordering = ["title", "id"]
 
     def __str__(self):
+        if not self.excerpt:
+            return f"{self.title} (no sentence quoted yet)"
         excerpt = self.excerpt if len(self.excerpt) <= 60 else self.excerpt[:57] + "…"
         return f"{self.title} — “{excerpt}”"
 
