@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
-# make run is a one-person newsroom: the local account reviews its own drafts.
+# make run is development on this machine (DEBUG defaults off everywhere else) and a
+# one-person newsroom: the local account reviews its own drafts.
+run: export DEBUG ?= true
 run: export EDITORIAL_SINGLE_PERSON ?= true
 
 .PHONY: run test install serve lint format bench clean

@@ -27,13 +27,30 @@ def run(env):
 
 
 def test_embedded_default_is_sqlite_with_tasks_in_process():
-    result = run({})
+    result = run({"DEBUG": "true"})
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "LocMemCache", "True"]
+
+
+def test_debug_is_off_unless_asked_for():
+    # A server started with nothing set runs as production: no key, no start.
+    result = run({})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    assert run({"SECRET_KEY": "x" * 50}).stdout.split()[-1] == "False"
+
+
+def test_a_bad_value_stops_the_start_naming_the_variable():
+    result = run({"DEBUG": "true", "DIGEST_MAX_ATTEMPTS": "abc"})
+    assert result.returncode != 0
+    assert 'Environment variable "DIGEST_MAX_ATTEMPTS" invalid' in result.stderr
+    result = run({"DEBUG": "maybe"})
+    assert 'Environment variable "DEBUG" invalid' in result.stderr
 
 
 def test_database_and_redis_urls_switch_to_real_services():
     result = run(
         {
+            "DEBUG": "true",
             "DATABASE_URL": "postgres://u@db.internal:5432/t",
             "REDIS_URL": "redis://cache.internal:6379/0",
         }
@@ -61,7 +78,7 @@ def site_url(env):
     base = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT"}}
     return subprocess.run(
         [sys.executable, "-c", code],
-        cwd=ROOT, env=base | {"DJANGO_SETTINGS_MODULE": "tracker.settings"} | env,
+        cwd=ROOT, env=base | {"DJANGO_SETTINGS_MODULE": "tracker.settings", "DEBUG": "true"} | env,
         capture_output=True, text=True, timeout=60,
     ).stdout.strip()  # fmt: skip
 

@@ -4,45 +4,40 @@ With nothing set, the tracker runs on a SQLite file with Celery tasks executed
 in-process; DATABASE_URL and REDIS_URL switch it to PostgreSQL and a real broker.
 """
 
-import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from environs import Env
 
 from tracker.methodology import vocabulary
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Every variable is parsed here, once: a bad value stops the process at start with a message
+# naming the variable (environs raises EnvValidationError), never later at first use.
+env = Env()
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+# Off unless asked for: a server that forgets to set it must not run in development mode.
+DEBUG = env.bool("DEBUG", False)
 
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_bool("DEBUG", True)
-
-SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+SECRET_KEY = env.str("SECRET_KEY", "").strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-local-development-key-not-for-production"
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [], delimiter=","
+)
+PORT = env.int("PORT", 8000)
 # Absolute links in emails, feeds and exports; by default the address make run serves on.
-SITE_URL = os.environ.get(
-    "SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '').strip() or '8000'}"
-).rstrip("/")
+SITE_URL = env.str("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on our site class: it asks staff for their second factor.
+    "tracker.accounts.apps.TrackerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -95,8 +90,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        env.str("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env.int("CONN_MAX_AGE", 0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -122,14 +117,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- Redis: broker and cache when configured, in-process otherwise -------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env.str("REDIS_URL", "")
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "tracker"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", "tracker"),
             # A cache outage must not take the public pages down with it.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -167,35 +162,35 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Progress engine ----------------------------------------------------------------
 # Status thresholds, as fractions of expected progress (the methodology page quotes them).
-PROGRESS_ON_TRACK_RATIO = os.environ.get("PROGRESS_ON_TRACK_RATIO", "0.9")
-PROGRESS_AT_RISK_RATIO = os.environ.get("PROGRESS_AT_RISK_RATIO", "0.5")
+PROGRESS_ON_TRACK_RATIO = env.decimal("PROGRESS_ON_TRACK_RATIO", "0.9")
+PROGRESS_AT_RISK_RATIO = env.decimal("PROGRESS_AT_RISK_RATIO", "0.5")
 # The reason for a change is also the public correction's text: no length cap.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # A one-person newsroom: a reviewer may publish a milestone they drafted or last changed.
-EDITORIAL_SINGLE_PERSON = env_bool("EDITORIAL_SINGLE_PERSON", False)
+EDITORIAL_SINGLE_PERSON = env.bool("EDITORIAL_SINGLE_PERSON", False)
 # Pages flag a commitment with no counted evidence for longer than this many days.
-EVIDENCE_QUIET_DAYS = int(os.environ.get("EVIDENCE_QUIET_DAYS", "365"))
+EVIDENCE_QUIET_DAYS = env.int("EVIDENCE_QUIET_DAYS", 365)
 
 # --- Email --------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent_emails"))
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "India–Japan Tracker <tracker@localhost>")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", str(BASE_DIR / "sent_emails"))
+EMAIL_HOST = env.str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "India–Japan Tracker <tracker@localhost>")
 
 # --- Weekly digest ------------------------------------------------------------------
-DIGEST_CONFIRM_MAX_AGE_DAYS = int(os.environ.get("DIGEST_CONFIRM_MAX_AGE_DAYS", "7"))
+DIGEST_CONFIRM_MAX_AGE_DAYS = env.int("DIGEST_CONFIRM_MAX_AGE_DAYS", 7)
 # Whether a reader with nothing new in their pillars gets a short note (else no email).
-DIGEST_SEND_EMPTY = env_bool("DIGEST_SEND_EMPTY", False)
+DIGEST_SEND_EMPTY = env.bool("DIGEST_SEND_EMPTY", False)
 # Attempts per address and week before a failed digest is given up.
-DIGEST_MAX_ATTEMPTS = int(os.environ.get("DIGEST_MAX_ATTEMPTS", "3"))
-DIGEST_RETRY_DELAY_SECONDS = int(os.environ.get("DIGEST_RETRY_DELAY_SECONDS", "1800"))
+DIGEST_MAX_ATTEMPTS = env.int("DIGEST_MAX_ATTEMPTS", 3)
+DIGEST_RETRY_DELAY_SECONDS = env.int("DIGEST_RETRY_DELAY_SECONDS", 1800)
 # Subscribe requests per client IP address and period.
-DIGEST_SUBSCRIBE_LIMIT = int(os.environ.get("DIGEST_SUBSCRIBE_LIMIT", "5"))
-DIGEST_SUBSCRIBE_PERIOD_SECONDS = int(os.environ.get("DIGEST_SUBSCRIBE_PERIOD_SECONDS", "3600"))
+DIGEST_SUBSCRIBE_LIMIT = env.int("DIGEST_SUBSCRIBE_LIMIT", 5)
+DIGEST_SUBSCRIBE_PERIOD_SECONDS = env.int("DIGEST_SUBSCRIBE_PERIOD_SECONDS", 3600)
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
