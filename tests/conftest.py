@@ -90,37 +90,17 @@ def database_url_of(settings_dict) -> str:
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real Celery worker in its own process, on the configured Redis and the test DB."""
-    import subprocess
-    import sys
     import time
 
     import redis
     from django.conf import settings
     from django.db import connection
 
+    from tests.workers import start_worker, stop_worker
+
     require_service("REDIS_URL", bool(settings.REDIS_URL))
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    env = dict(os.environ, DATABASE_URL=database_url_of(connection.settings_dict))
-    (settings.BASE_DIR / "test-artifacts").mkdir(exist_ok=True)
-    log = open(settings.BASE_DIR / "test-artifacts" / "celery-worker.log", "w")  # noqa: SIM115
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tracker",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_worker(database_url_of(connection.settings_dict), "celery-worker.log")
     from tracker.celery import app
 
     deadline = time.monotonic() + 60
@@ -129,12 +109,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             worker.kill()
             pytest.fail("the Celery worker did not start; see test-artifacts/celery-worker.log")
     yield worker
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-    log.close()
+    stop_worker(worker)
 
 
 def wait_for(condition, timeout=30.0, interval=0.2):

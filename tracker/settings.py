@@ -135,28 +135,46 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, and given back if its worker dies mid-task, so
+# a killed worker loses nothing; every task is idempotent, so running one twice is safe.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing must fail fast when the broker is down: the save has already committed
-# and the rollup is marked stale for the periodic catch-up instead.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 1}
-CELERY_TIMEZONE = "Asia/Kolkata"
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", 2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A save never waits long on the broker, whether Redis is down, hung or slow: its rollup
+    # is already marked stale in the save's own transaction, and the catch-up redoes it.
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+    "max_retries": 1,
+    # A task taken by a worker that then died goes back to the queue after this long
+    # (Redis has no acknowledgement of its own; the default is an hour). Longer than any
+    # task runs, so a live worker's task is not handed out twice.
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT_SECONDS", 600),
+    # Look for such tasks every ten seconds (kombu's default scans every 100).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
+# One clock for everything: the engine's "today", the digest's weeks and the beat are UTC.
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE = {
+    # Just after midnight UTC, so the stored as-of day is the engine's today all day.
     "recompute-all-progress-daily": {
         "task": "tracker.progress.tasks.recompute_all",
-        "schedule": crontab(hour=0, minute=30),
+        "schedule": crontab(hour=0, minute=5),
     },
     "recompute-stale-progress": {
         "task": "tracker.progress.tasks.recompute_stale",
-        "schedule": crontab(minute="*/10"),
+        "schedule": crontab(minute="*/5"),
     },
-    # Monday 07:00 India time, for the seven days to Sunday (UTC).
+    # Monday morning UTC: the latest complete Monday-Sunday week is the one that just ended.
     "send-weekly-digest": {
         "task": "tracker.digest.tasks.send_weekly_digest",
-        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+        "schedule": crontab(day_of_week="mon", hour=1, minute=30),
     },
 }
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +10,20 @@ from simple_history.models import HistoricalRecords
 
 from tracker.methodology import vocabulary as v
 from tracker.methodology.units import is_currency, normalize_unit, units_add_up
+
+
+class SavedWithItsRollupMark(models.Model):
+    """Saves in one transaction with its signal handlers, which mark the rollups it affects
+    stale: in autocommit (the shell, a script) a crash between the two would otherwise
+    leave a saved row whose figures nobody knows are behind."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
 
 
 class Source(models.Model):
@@ -132,7 +146,7 @@ class CommitmentQuerySet(models.QuerySet):
         )
 
 
-class Commitment(models.Model):
+class Commitment(SavedWithItsRollupMark):
     class Side(models.TextChoices):
         JOINT = "joint", "Both sides"
         INDIA = "india", "India"
@@ -299,7 +313,7 @@ class MilestoneQuerySet(models.QuerySet):
         return self.published().sourced().filter(kind=v.PLANNED)
 
 
-class Milestone(models.Model):
+class Milestone(SavedWithItsRollupMark):
     class Status(models.TextChoices):
         DRAFT = v.DRAFT, v.MILESTONE_STATUSES[v.DRAFT]
         PUBLISHED = v.PUBLISHED, v.MILESTONE_STATUSES[v.PUBLISHED]
@@ -445,7 +459,7 @@ class Milestone(models.Model):
             raise ValidationError(errors)
 
 
-class Assessment(models.Model):
+class Assessment(SavedWithItsRollupMark):
     """An editor's dated judgment of a commitment, with a written reason. Kept, never edited:
     the newest is what the public sees, beside the status the rules compute."""
 
@@ -481,7 +495,7 @@ class Assessment(models.Model):
             raise ValidationError({"assessed_on": "An assessment cannot be dated in the future."})
 
 
-class ExchangeRate(models.Model):
+class ExchangeRate(SavedWithItsRollupMark):
     """How many units of a currency one US dollar buys on a date (USD needs no row)."""
 
     date = models.DateField()

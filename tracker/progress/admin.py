@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import CommitmentProgress, OverallProgress, PillarProgress
+from .models import CommitmentProgress, OverallProgress, PillarProgress, RollupMark
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,11 +29,17 @@ class CommitmentProgressAdmin(ReadOnlyAdmin):
         "computed_status",
         "last_evidence_on",
         "as_of",
-        "stale",
     ]
-    list_filter = ["status", "computed_status", "stage", "quiet", "stale", "commitment__pillar"]
+    list_filter = ["status", "computed_status", "stage", "quiet", "commitment__pillar"]
     list_select_related = ["commitment"]
     search_fields = ["commitment__title"]
+
+
+@admin.register(RollupMark)
+class RollupMarkAdmin(ReadOnlyAdmin):
+    list_display = ["commitment", "marked_at", "version"]
+    list_select_related = ["commitment"]
+    ordering = ["marked_at"]
 
 
 @admin.register(PillarProgress)

@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Min, Q
+from django.db.models.functions import Coalesce, Now
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -32,6 +34,7 @@ from .models import (
     CommitmentProgressHistory,
     OverallProgress,
     PillarProgress,
+    RollupMark,
 )
 
 logger = logging.getLogger(__name__)
@@ -39,7 +42,7 @@ logger = logging.getLogger(__name__)
 # Sent after rollups change, so caches of public pages can be dropped.
 rollups_changed = Signal()
 
-__all__ = ["load_rates", "recompute", "thresholds", "today"]
+__all__ = ["compute", "load_rates", "recompute", "store", "thresholds", "today"]
 
 
 def today() -> date:
@@ -69,6 +72,19 @@ def latest_assessments(
     return latest
 
 
+@dataclass
+class Computation:
+    """A recompute's result before it is stored, with the change versions it was read at."""
+
+    as_of: date
+    targets: set[int] | None  # None: every commitment
+    read_versions: dict[int, int]
+    current: list[CommitmentProgress]
+    history: list[CommitmentProgressHistory]
+    rebuild_history: bool
+    computed_at: datetime
+
+
 def recompute(
     commitment_ids: Iterable[int] | None = None,
     as_of: date | None = None,
@@ -81,11 +97,26 @@ def recompute(
     (a point on every day its progress changed). Without it only the as-of day's point is
     written: the daily run needs no more, because every change to milestones, rates or
     terms triggers a rebuilding recompute of the commitments it touches.
-    Returns the number of commitments recomputed.
+    Returns the number of commitments whose figures were stored; a commitment changed while
+    this ran is left to the recompute that change queued.
     """
+    return store(compute(commitment_ids, as_of, rebuild_history))
+
+
+def compute(
+    commitment_ids: Iterable[int] | None = None,
+    as_of: date | None = None,
+    rebuild_history: bool = True,
+) -> Computation:
+    """Read the source rows and apply the rules; nothing is written."""
     as_of = as_of or today()
     tree = CommitmentTree()
     targets = set(tree.parent) if commitment_ids is None else tree.with_ancestors(commitment_ids)
+    # Read before the source rows: a change committed after this point has a higher version.
+    versions = RollupMark.objects.all()
+    if commitment_ids is not None:
+        versions = versions.filter(commitment_id__in=targets)
+    read_versions = dict(versions.values_list("commitment_id", "version"))
     commitments = Commitment.objects.all()
     if commitment_ids is not None:
         commitments = commitments.filter(id__in=targets)
@@ -128,7 +159,6 @@ def recompute(
                     latest.last_evidence_on, commitment_terms.start_date, as_of, quiet_days
                 ),
                 problems=list(latest.problems),
-                stale=False,
             )
         )
         history.extend(
@@ -143,48 +173,79 @@ def recompute(
             )
             for point in series
         )
+    return Computation(
+        as_of=as_of,
+        targets=None if commitment_ids is None else set(terms),
+        read_versions=read_versions,
+        current=current,
+        history=history,
+        rebuild_history=rebuild_history,
+        computed_at=now,
+    )
 
+
+def store(result: Computation) -> int:
+    """Write a computation's figures for the commitments unchanged since it read them, and
+    mark those up to date; then roll the groups up from what is stored."""
     with transaction.atomic():
+        # Lock the marks, in one order, so a change cannot commit between the check and the
+        # write, and two recomputes cannot deadlock each other.
+        locked = RollupMark.objects.select_for_update().order_by("commitment_id")
+        if result.targets is not None:
+            locked = locked.filter(commitment_id__in=result.targets)
+        now_versions = dict(locked.values_list("commitment_id", "version"))
+        fresh = {
+            row.commitment_id
+            for row in result.current
+            if now_versions.get(row.commitment_id) == result.read_versions.get(row.commitment_id)
+        }
+        current = [row for row in result.current if row.commitment_id in fresh]
         CommitmentProgress.objects.bulk_create(
             current,
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["commitment"],
-            update_fields=[
-                "as_of",
-                "computed_at",
-                "achieved_value",
-                "progress",
-                "stage",
-                "expected_progress",
-                "status",
-                "computed_status",
-                "assessment",
-                "newer_evidence",
-                "counted_milestones",
-                "last_evidence_on",
-                "quiet",
-                "problems",
-                "stale",
-            ],
+            update_fields=PROGRESS_FIELDS,
         )
-        if rebuild_history:
-            old_history = CommitmentProgressHistory.objects.all()
-            if commitment_ids is not None:
-                old_history = old_history.filter(commitment_id__in=targets)
-            old_history.delete()
+        if result.rebuild_history:
+            CommitmentProgressHistory.objects.filter(commitment_id__in=fresh).delete()
         CommitmentProgressHistory.objects.bulk_create(
-            history,
+            [point for point in result.history if point.commitment_id in fresh],
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["commitment", "as_of"],
             update_fields=["achieved_value", "progress", "stage", "expected_progress", "status"],
         )
-        refresh_groups(as_of, now)
+        RollupMark.objects.filter(commitment_id__in=fresh).update(
+            done_version=F("version"), marked_at=None
+        )
+        refresh_groups(result.as_of, result.computed_at)
 
+    skipped = len(result.current) - len(current)
     transaction.on_commit(lambda: rollups_changed.send(sender=recompute))
-    logger.info("recomputed %d commitments as of %s", len(current), as_of)
+    logger.info(
+        "recomputed %d commitments as of %s (%d changed meanwhile, left for their own recompute)",
+        len(current), result.as_of, skipped,
+    )  # fmt: skip
     return len(current)
+
+
+PROGRESS_FIELDS = [
+    "as_of",
+    "computed_at",
+    "achieved_value",
+    "progress",
+    "stage",
+    "expected_progress",
+    "status",
+    "computed_status",
+    "assessment",
+    "newer_evidence",
+    "counted_milestones",
+    "last_evidence_on",
+    "quiet",
+    "problems",
+]
 
 
 def refresh_groups(as_of: date, now=None) -> None:
@@ -253,13 +314,46 @@ def commitments_touched_by_currency(currency: str) -> list[int]:
 
 
 def mark_stale(commitment_ids: Iterable[int]) -> None:
-    CommitmentProgress.objects.filter(commitment_id__in=list(commitment_ids)).update(stale=True)
+    """Record that these commitments' figures are behind their source rows.
+
+    Called inside the transaction of the change, so the mark commits or rolls back with it.
+    """
+    ids = with_ancestors(set(commitment_ids) - {None})
+    if not ids:
+        return
+    RollupMark.objects.bulk_create(
+        [RollupMark(commitment_id=cid) for cid in ids], ignore_conflicts=True
+    )
+    RollupMark.objects.filter(commitment_id__in=ids).update(
+        version=F("version") + 1, marked_at=Coalesce("marked_at", Now())
+    )
+
+
+def with_ancestors(ids: set[int]) -> list[int]:
+    """These commitments and those they are part of: their figures include these."""
+    found, level = set(ids), set(ids)
+    while level:
+        level = (
+            set(
+                Commitment.objects.filter(id__in=level, parent__isnull=False).values_list(
+                    "parent_id", flat=True
+                )
+            )
+            - found
+        )
+        found |= level
+    return sorted(found)
 
 
 def stale_commitment_ids() -> list[int]:
-    """Commitments whose rollup is marked stale or was never computed."""
+    """Commitments whose figures are behind their source rows or were never computed."""
     return list(
-        Commitment.objects.filter(Q(progress__isnull=True) | Q(progress__stale=True)).values_list(
-            "id", flat=True
-        )
+        Commitment.objects.filter(
+            Q(progress__isnull=True) | Q(rollup_mark__version__gt=F("rollup_mark__done_version"))
+        ).values_list("id", flat=True)
     )
+
+
+def oldest_stale_mark() -> datetime | None:
+    """When the commitment longest behind fell behind (None when all are up to date)."""
+    return RollupMark.objects.behind().aggregate(oldest=Min("marked_at"))["oldest"]

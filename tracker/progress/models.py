@@ -41,14 +41,58 @@ class CommitmentProgress(models.Model):
         default=False, help_text="No evidence for longer than EVIDENCE_QUIET_DAYS."
     )
     problems = models.JSONField(default=list, blank=True)
-    # Set when a change could not be queued (broker down); the periodic catch-up clears it.
-    stale = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "commitment progress"
 
     def __str__(self):
         return f"{self.commitment}: {self.progress:.1%} ({self.status}) as of {self.as_of}"
+
+
+class RollupMarkQuerySet(models.QuerySet):
+    def behind(self):
+        return self.filter(version__gt=models.F("done_version"))
+
+
+class RollupMark(models.Model):
+    """How many changes a commitment's source rows have had, and how many its stored
+    figures reflect.
+
+    Every change bumps `version` in the same transaction as the change, so no save goes
+    unnoticed whatever happens to the broker or a worker afterwards. A recompute reads the
+    version before it reads the source rows, and stores its result (and sets `done_version`)
+    only if the version is unchanged when it writes; a change in between leaves the
+    commitment behind for a later recompute, so racing recomputes never keep an older
+    answer. Rows are never deleted, so a version never repeats.
+    """
+
+    commitment = models.OneToOneField(
+        Commitment, on_delete=models.CASCADE, primary_key=True, related_name="rollup_mark"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+    done_version = models.PositiveBigIntegerField(default=0)
+    # When the figures fell behind (null when up to date): the health check reports the oldest.
+    marked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RollupMarkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "rollup mark"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(done_version__lte=models.F("version")),
+                name="rollup_done_version_not_ahead",
+            )
+        ]
+
+    def __str__(self):
+        if self.marked_at is None:
+            return f"{self.commitment}: up to date"
+        return f"{self.commitment}: behind since {self.marked_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_behind(self):
+        return self.version > self.done_version
 
 
 class CommitmentProgressHistory(models.Model):

@@ -31,6 +31,8 @@ def recompute_all(as_of: str | None = None) -> int:
 
 @shared_task(**RETRY)
 def recompute_stale() -> int:
-    """Catch up on changes whose recompute could not be queued (the broker was down)."""
+    """Catch up on every commitment whose figures are behind its source rows: a recompute
+    that could not be queued (broker down or hung) or was lost with its worker. The beat
+    runs this every few minutes, and each worker once when it starts."""
     ids = engine.stale_commitment_ids()
     return engine.recompute(ids) if ids else 0

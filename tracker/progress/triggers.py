@@ -1,8 +1,10 @@
 """What queues a recompute: any saved or deleted milestone, commitment, assessment or rate.
 
-Signals fire for the admin, imports and the shell alike. The task is queued only after
-the transaction commits, so a worker never reads a row that was rolled back, and one
-transaction that touches many rows queues one task.
+Signals fire for the admin, imports and the shell alike. Each change marks the rollups it
+affects as behind in its own transaction (the mark commits or rolls back with it). The task
+is queued only after the transaction commits, so a worker never reads a row that was rolled
+back, and one transaction that touches many rows queues one task; if the broker cannot take
+it, the mark stays for the periodic catch-up.
 """
 
 import logging
@@ -21,7 +23,9 @@ _pending = threading.local()
 
 
 def schedule_recompute(commitment_ids) -> None:
-    """Queue a recompute of these commitments (and all groups) once the transaction commits."""
+    """Mark these commitments behind, in the change's own transaction, and queue a recompute
+    of them (and all groups) once it commits."""
+    engine.mark_stale(commitment_ids)
     ids = getattr(_pending, "ids", None)
     if ids is None:
         ids = _pending.ids = set()
@@ -43,12 +47,12 @@ def enqueue(commitment_ids: list[int]) -> None:
     try:
         recompute_commitments.apply_async((commitment_ids,), retry=False)
     except Exception:
-        # The save has committed; losing the broker must not lose it. Mark the rollups
-        # stale so the periodic catch-up (recompute_stale) recomputes them.
+        # The save has committed with its rollups marked behind; the periodic catch-up
+        # (recompute_stale) recomputes them. Broker timeouts keep this wait short.
         logger.warning(
-            "could not queue recompute of %s; marked stale", commitment_ids, exc_info=True
-        )
-        engine.mark_stale(commitment_ids)
+            "could not queue recompute of %s; left to recompute_stale", commitment_ids,
+            exc_info=True,
+        )  # fmt: skip
 
 
 @receiver(pre_save, sender=Milestone, dispatch_uid="milestone_remember_commitment")
@@ -113,6 +117,11 @@ def commitment_saved(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Assessment, dispatch_uid="assessment_recompute")
 def assessment_changed(sender, instance, **kwargs):
     if kwargs.get("raw"):
+        return
+    origin = kwargs.get("origin")
+    if isinstance(origin, Commitment) or getattr(origin, "model", None) is Commitment:
+        # Going with its commitment: marking that would outlive it (its mark row may
+        # already be deleted); the commitment's own handler recomputes what remains.
         return
     schedule_recompute([instance.commitment_id])
 
