@@ -3,7 +3,9 @@
 import pytest
 
 from tests import factories
+from tracker.digest import content
 from tracker.digest.models import DigestSend
+from tracker.progress import engine
 
 from .conftest import AS_OF, IN_WINDOW, subscriber
 
@@ -32,8 +34,18 @@ def test_the_preview_follows_the_chosen_pillars(editor_client, two_pillars):
     assert "these readers get no email this week" in html
 
 
-def test_the_preview_opens_on_the_current_week_without_parameters(editor_client, two_pillars):
-    assert editor_client.get(PREVIEW).status_code == 200
+def test_the_preview_opens_on_the_latest_complete_week_without_parameters(
+    editor_client, two_pillars
+):
+    response = editor_client.get(PREVIEW)
+    assert response.status_code == 200
+    assert f"<h2>{content.window_for(engine.today()).label}</h2>" in response.content.decode()
+
+
+def test_the_preview_of_any_day_shows_the_week_that_ended_by_then(editor_client, two_pillars):
+    factories.milestone(two_pillars["workers"], title="Second cohort", published_at=IN_WINDOW)
+    html = editor_client.get(PREVIEW, {"as_of": "2025-09-20"}).content.decode()
+    assert "<h2>8–14 September 2025</h2>" in html and "Second cohort" in html
 
 
 def test_the_preview_is_for_staff_only(client, two_pillars):

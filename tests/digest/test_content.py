@@ -71,23 +71,35 @@ def changes_of(week):
 
 
 @pytest.mark.parametrize(
-    "as_of, start",
+    "as_of, week_ending",
     [
-        (date(2025, 9, 14), date(2025, 9, 8)),
-        (date(2025, 9, 3), date(2025, 8, 28)),
-        (date(2026, 1, 2), date(2025, 12, 27)),
+        (date(2025, 9, 14), date(2025, 9, 14)),  # Sunday: the week it ends
+        (date(2025, 9, 15), date(2025, 9, 14)),  # Monday: the week that ended the day before
+        (date(2025, 9, 16), date(2025, 9, 14)),  # Tuesday
+        (date(2025, 9, 17), date(2025, 9, 14)),  # Wednesday
+        (date(2025, 9, 18), date(2025, 9, 14)),  # Thursday
+        (date(2025, 9, 19), date(2025, 9, 14)),  # Friday
+        (date(2025, 9, 20), date(2025, 9, 14)),  # Saturday
+        (date(2025, 9, 21), date(2025, 9, 21)),  # the next Sunday: the next week
+        (date(2025, 9, 13), date(2025, 9, 7)),  # the Saturday before: the week before
+        (date(2026, 1, 2), date(2025, 12, 28)),  # across a new year
+        (date(2024, 3, 1), date(2024, 2, 25)),  # across a leap day
     ],
 )
-def test_window_is_the_seven_days_ending_on_the_as_of_date(as_of, start):
-    assert content.window_for(as_of) == content.Window(start, as_of)
+def test_the_digest_week_is_the_latest_monday_to_sunday_ending_by_the_as_of_date(
+    as_of, week_ending
+):
+    assert content.week_ending(as_of) == week_ending
+    assert content.window_for(as_of) == content.Window(week_ending - timedelta(days=6), week_ending)
+    assert content.window_for(as_of).start.weekday() == 0  # a Monday
 
 
 @pytest.mark.parametrize(
     "as_of, label",
     [
         (date(2025, 9, 14), "8–14 September 2025"),
-        (date(2025, 9, 3), "28 August – 3 September 2025"),
-        (date(2026, 1, 2), "27 December 2025 – 2 January 2026"),
+        (date(2025, 10, 5), "29 September – 5 October 2025"),
+        (date(2026, 1, 4), "29 December 2025 – 4 January 2026"),
     ],
 )
 def test_window_label_names_each_month_and_year_once(as_of, label):
@@ -143,7 +155,7 @@ def test_a_commitment_that_falls_behind_without_news_is_a_status_change():
         if rules.evaluate(c.terms, [early[0].fact], RATES, START + timedelta(days=d)).status
         == AT_RISK
     )
-    week = news(slip + timedelta(days=3), [c], early)
+    week = news(content.week_ending(slip + timedelta(days=6)), [c], early)  # the week of `slip`
     assert not week.milestones
     assert changes_of(week) == [(1, ON_TRACK, AT_RISK)]
 

@@ -3,6 +3,7 @@
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -49,6 +50,8 @@ def test_subscribe_confirm_digest_rerun_unsubscribe_end_to_end(summit, client, m
         r"https://tracker\.example(/subscribe/confirm/\S+/)", mailoutbox[0].body
     )
     assert client.get(confirm_path.group(1)).status_code == 200
+    assert not Subscriber.objects.get().is_receiving  # opening the link only asks
+    assert client.post(confirm_path.group(1)).status_code == 200
 
     commitment = factories.commitment(title="Tokyo–Ahmedabad trainees", target_unit="persons")
     factories.milestone(
@@ -200,21 +203,81 @@ def test_the_task_reruns_the_week_while_a_failed_address_has_attempts_left(
     assert DigestSend.objects.get().attempts == settings.DIGEST_MAX_ATTEMPTS
 
 
-def test_the_task_defaults_to_the_week_ending_yesterday(two_pillars, mailoutbox):
-    subscriber("reader@example.org")
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    published = datetime.combine(yesterday, datetime.min.time(), tzinfo=UTC)
-    factories.milestone(two_pillars["workers"], title="News", published_at=published)
-    assert send_weekly_digest.delay().get() == 1
-    assert DigestSend.objects.get().week == yesterday
-
-
-def test_the_beat_sends_the_digest_on_monday_morning_india_time(settings):
+def test_the_beat_sends_the_digest_on_monday_morning_utc(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["send-weekly-digest"]
     assert entry["task"] == send_weekly_digest.name
     assert entry["schedule"].day_of_week == {1}
-    assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {0})
-    assert settings.CELERY_TIMEZONE == "Asia/Kolkata"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({1}, {30})
+    assert settings.CELERY_TIMEZONE == "UTC"
+
+
+def test_a_send_on_each_day_of_the_next_week_sends_each_reader_one_digest(two_pillars, mailoutbox):
+    subscriber("mobility@example.org", two_pillars["mobility"])
+    subscriber("all@example.org")
+    factories.milestone(two_pillars["workers"], title="Second cohort", published_at=IN_WINDOW)
+    monday = datetime.combine(AS_OF + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    factories.milestone(two_pillars["workers"], title="Third cohort", published_at=monday)
+    for day in range(7):  # Sunday 14 to Saturday 20 September
+        send(AS_OF + timedelta(days=day))
+    assert sorted(m.to[0] for m in mailoutbox) == ["all@example.org", "mobility@example.org"]
+    for message in mailoutbox:
+        assert "8–14 September 2025" in message.subject
+        assert "Second cohort" in message.body and "Third cohort" not in message.body
+    assert set(DigestSend.objects.values_list("week", "status")) == {(AS_OF, "sent")}
+
+
+def test_a_plain_run_on_monday_after_the_beat_sends_nothing_twice(two_pillars, mailoutbox):
+    subscriber("reader@example.org")
+    factories.milestone(two_pillars["workers"], title="Second cohort", published_at=IN_WINDOW)
+    beat_time = datetime(2025, 9, 15, 1, 30, tzinfo=UTC)  # Monday 15 September
+    with mock.patch("django.utils.timezone.now", return_value=beat_time):
+        assert send_weekly_digest.delay().get() == 1
+        call_command("send_weekly_digest", stdout=io.StringIO())
+    assert len(mailoutbox) == 1
+    assert DigestSend.objects.get().week == AS_OF
+
+
+def preview_label(editor_client, **params):
+    html = editor_client.get("/admin/digest/digestsend/preview/", params).content.decode()
+    return re.search(r"<h2>([^<]+)</h2>", html).group(1)
+
+
+@pytest.mark.parametrize("days_after", range(7))
+def test_the_task_the_command_and_the_preview_agree_on_the_week(
+    two_pillars, editor_client, mailoutbox, days_after
+):
+    subscriber("reader@example.org")
+    factories.milestone(two_pillars["workers"], title="Second cohort", published_at=IN_WINDOW)
+    as_of = (AS_OF + timedelta(days=days_after)).isoformat()
+    assert send_weekly_digest.delay(as_of).get() == 1
+    out = io.StringIO()
+    call_command("send_weekly_digest", "--as-of", as_of, stdout=out)
+    assert out.getvalue().startswith("Digest for 8–14 September 2025: 0 sent")
+    assert preview_label(editor_client, as_of=as_of) == "8–14 September 2025"
+    assert DigestSend.objects.get().week == AS_OF
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2025, 9, 17, 12, 0, tzinfo=UTC),  # Wednesday
+        datetime(2025, 9, 21, 23, 0, tzinfo=UTC),  # Sunday: its own week is not over yet
+    ],
+)
+def test_by_default_the_task_the_command_and_the_preview_read_the_last_complete_week(
+    two_pillars, editor_client, mailoutbox, now
+):
+    subscriber("reader@example.org")
+    factories.milestone(two_pillars["workers"], title="Second cohort", published_at=IN_WINDOW)
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        assert send_weekly_digest.delay().get() == 1
+        out = io.StringIO()
+        call_command("send_weekly_digest", stdout=out)
+        assert preview_label(editor_client) == "8–14 September 2025"
+    assert out.getvalue().startswith("Digest for 8–14 September 2025: 0 sent")
+    assert DigestSend.objects.get().week == AS_OF
+    assert len(mailoutbox) == 1
 
 
 def test_window_includes_both_ends_by_utc_date(two_pillars, mailoutbox):

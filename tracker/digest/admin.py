@@ -1,4 +1,4 @@
-"""Subscribers, the send log (read-only) and a preview of this week's digest for editors."""
+"""Subscribers, the send log (read-only) and a preview of the weekly digest for editors."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -7,7 +7,6 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from tracker.progress.admin import ReadOnlyAdmin
-from tracker.progress.engine import today
 
 from . import sending, services
 from .forms import PreviewForm
@@ -66,7 +65,7 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 @admin.register(DigestSend)
 class DigestSendAdmin(ReadOnlyAdmin):
-    """The send log, written only by the sender; and the digest as it stands this week."""
+    """The send log, written only by the sender; and a preview of any day's digest."""
 
     change_list_template = "digest/admin/digestsend_change_list.html"
     list_display = ["subscriber", "week", "status", "sent_at", "attempts", "error"]
@@ -82,7 +81,7 @@ class DigestSendAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         form = PreviewForm(request.GET or None)
-        as_of, pillar_ids = today(), frozenset()
+        as_of, pillar_ids = sending.default_as_of(), frozenset()
         if form.is_valid():
             as_of = form.cleaned_data["as_of"]
             pillar_ids = frozenset(p.id for p in form.cleaned_data["pillars"])

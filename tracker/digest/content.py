@@ -2,12 +2,14 @@
 
 The rules:
 
-- The window is the seven days ending on the as-of date, both ends included, by UTC date.
+- The window is a Monday-to-Sunday week by UTC date, both ends included: for any as-of date,
+  the latest complete week ending on or before it (a Sunday is the end of its own week), so
+  every day of the following week names the same digest.
 - A milestone is new when it is on record by the end of the window (published, citing a
   source, not planned, dated no later than the window's end) and its publication date falls
   in the window.
 - "Then" is what the tracker said at the end of the day before the window; "now" is what it
-  says at the end of the as-of date. Both are computed by the progress rules from the
+  says at the end of the window's Sunday. Both are computed by the progress rules from the
   milestones that had been published by that day, so a milestone published this week
   counts only "now" even when it is dated months ago, and a commitment that falls behind
   its straight path to the deadline with no new evidence shows up in the week it slipped.
@@ -32,7 +34,6 @@ from tracker.methodology import rules
 from tracker.methodology.vocabulary import STAGE_LABELS, STATUS_LABELS
 from tracker.methodology.wording import human_amount, long_date, percent, plural
 
-WINDOW_DAYS = 7
 Reader = TypeVar("Reader")
 
 
@@ -48,7 +49,7 @@ class Window:
 
     @property
     def label(self) -> str:
-        """'1–7 September 2025', '29 August – 4 September 2025', or both dates in full."""
+        """'1–7 September 2025', '29 September – 5 October 2025', or both dates in full."""
         start, end = self.start, self.end
         if (start.year, start.month) == (end.year, end.month):
             return f"{start.day}–{long_date(end)}"
@@ -57,9 +58,15 @@ class Window:
         return f"{long_date(start)} – {long_date(end)}"
 
 
+def week_ending(as_of: date) -> date:
+    """The Sunday that ends the latest complete Monday-to-Sunday week on or before `as_of`."""
+    return as_of - timedelta(days=(as_of.weekday() + 1) % 7)
+
+
 def window_for(as_of: date) -> Window:
-    """The seven days ending on the as-of date, both included."""
-    return Window(start=as_of - timedelta(days=WINDOW_DAYS - 1), end=as_of)
+    """The digest's week for any day: Monday to Sunday, ending on `week_ending(as_of)`."""
+    end = week_ending(as_of)
+    return Window(start=end - timedelta(days=6), end=end)
 
 
 @dataclass(frozen=True)

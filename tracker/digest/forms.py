@@ -1,7 +1,8 @@
 from django import forms
 
 from tracker.commitments.models import Pillar
-from tracker.progress.engine import today
+
+from .sending import default_as_of
 
 
 def pillar_choices(label: str):
@@ -29,12 +30,13 @@ class PillarsForm(forms.Form):
 
 class PreviewForm(forms.Form):
     as_of = forms.DateField(
-        label="Week ending",
+        label="As of",
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The last day of the seven-day window.",
+        help_text="Any day: the digest is for the latest complete Monday-to-Sunday week "
+        "ending on or before it, as the weekly send reads the same day.",
     )
     pillars = pillar_choices("Pillars")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["as_of"].initial = today()
+        self.fields["as_of"].initial = default_as_of()

@@ -62,7 +62,7 @@ class DigestSend(models.Model):
         FAILED = "failed", "Failed"
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="sends")
-    week = models.DateField(help_text="The last day of the seven-day window.")
+    week = models.DateField(help_text="The Sunday that ends the Monday-to-Sunday week.")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)

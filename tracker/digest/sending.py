@@ -1,6 +1,7 @@
 """Build the week's digests in a fixed number of queries, then send each reader theirs once.
 
-Every subscriber's digest for a week has one DigestSend row, unique per (subscriber, week).
+Every subscriber's digest for a week has one DigestSend row, unique per (subscriber, week),
+the week named by its Sunday whatever day the sender ran.
 A row is queued (pending, no attempt yet), claimed by a conditional update just before its
 email goes out, then marked sent or failed. A rerun, a retried task or a second beat can
 only claim queued rows and failed rows with attempts left, so nobody gets a week twice.
@@ -40,9 +41,9 @@ from .models import DigestSend, Subscriber
 logger = logging.getLogger(__name__)
 
 
-def last_complete_day() -> date:
-    """Yesterday in UTC: the beat's as-of date, so Monday's digest covers Monday to Sunday
-    and nothing published later on the Monday falls between two weeks."""
+def default_as_of() -> date:
+    """Yesterday in UTC, the last complete day: the default of the beat, the command and the
+    preview alike. On a Sunday it names the week before, never the week still running."""
     return today() - timedelta(days=1)
 
 
@@ -162,7 +163,8 @@ def settled(week: date) -> set[int]:
 
 
 def prepare_week(as_of: date) -> WeekBatch:
-    """Build and render each distinct digest once, for readers still due one this week."""
+    """Build and render each distinct digest once, for readers still due one for the week
+    `as_of` falls in (see `content.window_for`)."""
     window = content.window_for(as_of)
     news = load_week(window)
     done = settled(window.end)
@@ -223,7 +225,8 @@ def claim(subscriber_id: int, week: date) -> bool:
 
 
 def send_weekly_digest(as_of: date) -> SendReport:
-    """Send every confirmed reader the digest of the seven days ending on `as_of`, once."""
+    """Send every confirmed reader the digest of the latest complete Monday-to-Sunday week
+    on or before `as_of`, once: the send log is keyed on that week's Sunday."""
     batch = prepare_week(as_of)
     report = SendReport(week=batch.week, skipped=batch.settled, nothing_new=batch.nothing_new)
     queue(batch.week, batch.recipients)

@@ -18,14 +18,15 @@ from . import sending
     max_retries=6,
 )
 def send_weekly_digest(as_of: str | None = None) -> int:
-    """Send the digest of the seven days ending on `as_of` (default: yesterday, UTC).
+    """Send the digest of the latest complete Monday-to-Sunday week on or before `as_of`
+    (default: yesterday, UTC, as for the command and the admin preview).
 
     While some addresses failed and have attempts left, run again for the same week later.
     """
-    week = date.fromisoformat(as_of) if as_of else sending.last_complete_day()
-    report = sending.send_weekly_digest(week)
+    as_of_date = date.fromisoformat(as_of) if as_of else sending.default_as_of()
+    report = sending.send_weekly_digest(as_of_date)
     if report.retryable:
         send_weekly_digest.apply_async(
-            (week.isoformat(),), countdown=settings.DIGEST_RETRY_DELAY_SECONDS
+            (report.week.isoformat(),), countdown=settings.DIGEST_RETRY_DELAY_SECONDS
         )
     return report.sent

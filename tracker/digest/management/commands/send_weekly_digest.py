@@ -3,25 +3,27 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.digest import content, sending
-from tracker.progress.engine import today
 
 
 class Command(BaseCommand):
     help = (
-        "Send every confirmed subscriber the digest of the seven days ending on the as-of "
-        "date, at most once per subscriber and week; failed addresses are retried on a rerun."
+        "Send every confirmed subscriber the digest of the latest complete Monday-to-Sunday "
+        "week (UTC) on or before the as-of date, at most once per subscriber and week; "
+        "failed addresses are retried on a rerun."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--as-of",
-            help="YYYY-MM-DD, the last day of the week; default today (UTC). The weekly beat "
-            "uses yesterday: pass that Sunday to rerun its week.",
+            help="YYYY-MM-DD, any day; default yesterday (UTC), the last complete day. "
+            "A Sunday names the week it ends, any other day the week that ended the Sunday "
+            "before, so every day of the next week reruns the same digest and sends nothing "
+            "twice.",
         )
 
     def handle(self, *args, as_of=None, **options):
         try:
-            as_of_date = date.fromisoformat(as_of) if as_of else today()
+            as_of_date = date.fromisoformat(as_of) if as_of else sending.default_as_of()
         except ValueError as error:
             raise CommandError(f"--as-of must be a date as YYYY-MM-DD: {error}") from error
         report = sending.send_weekly_digest(as_of_date)
