@@ -1,6 +1,7 @@
 """The digest's pages and emails are valid HTML, checked by the Nu HTML validator."""
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,7 +29,11 @@ def test_digest_pages_and_emails_are_valid_html(two_pillars, client, mailoutbox,
     client.post("/subscribe/", {"email": "new@example.org"})
     call_command("send_weekly_digest", "--as-of", AS_OF.isoformat(), verbosity=0)
     confirmation, digest = mailoutbox
+    confirm = re.search(r"https://tracker\.example(/subscribe/confirm/\S+/)", confirmation.body)[1]
     documents = {
+        "confirm": client.get(confirm).content,
+        "confirmed": client.post(confirm).content,
+        "link used": client.post(confirm).content,
         "subscribe": client.get("/subscribe/").content,
         "subscribe (errors)": client.post("/subscribe/", {"email": "nope"}).content,
         "check your email": client.get("/subscribe/check-your-email/").content,

@@ -25,6 +25,12 @@ def link_in(message, path):
     return re.search(rf"https://tracker\.example({path}[^\s\"<]+)", message.body).group(1)
 
 
+def confirmation_link(client, mailoutbox, email, *pillars):
+    """Ask to subscribe and return the path of the link the confirmation email carries."""
+    subscribe(client, email, *pillars)
+    return link_in(mailoutbox[-1], "/subscribe/confirm/")
+
+
 def test_the_subscribe_page_has_a_form_with_a_csrf_token(client):
     factories.pillar(name="Mobility")
     response = client.get("/subscribe/")
@@ -117,40 +123,118 @@ def test_a_confirmation_the_mail_server_refuses_is_a_clear_503(client, settings)
     assert "We could not send the email" in response.content.decode()
 
 
-def test_the_emailed_link_confirms_with_the_pillars_chosen(client, mailoutbox):
+def test_opening_the_emailed_link_asks_with_a_button_and_subscribes_nobody(client, mailoutbox):
+    health = factories.pillar(name="Health")
+    link = confirmation_link(client, mailoutbox, "reader@example.org", health)
+    for response in (client.get(link), client.head(link)):
+        assert response.status_code == 200
+    html = client.get(link).content.decode()
+    assert "<h1>Confirm your subscription</h1>" in html
+    assert '<form method="post"' in html and 'name="csrfmiddlewaretoken"' in html
+    assert '<button type="submit">Confirm my subscription</button>' in html
+    assert "reader@example.org" in html and "Health" in html
+    reader = Subscriber.objects.get()
+    assert reader.confirmed_at is None
+    assert list(reader.pillars.all()) == []
+
+
+def test_the_confirm_page_has_no_inline_script_or_style(client, mailoutbox):
+    html = client.get(confirmation_link(client, mailoutbox, "reader@example.org")).content
+    html = html.decode()
+    assert "style=" not in html and "<style" not in html
+    assert re.findall(r"<script(?![^>]*\ssrc=)[^>]*>", html) == []
+
+
+def test_the_button_confirms_with_the_pillars_chosen(client, mailoutbox):
     factories.pillar(name="Mobility")
     health = factories.pillar(name="Health")
-    subscribe(client, "reader@example.org", health)
-    response = client.get(link_in(mailoutbox[0], "/subscribe/confirm/"))
+    response = client.post(confirmation_link(client, mailoutbox, "reader@example.org", health))
     assert response.status_code == 200
+    assert "You are subscribed" in response.content.decode()
     reader = Subscriber.objects.get()
     assert reader.is_receiving
     assert list(reader.pillars.all()) == [health]
     assert "Health" in response.content.decode()
 
 
+def test_the_confirm_button_needs_a_csrf_token(client, mailoutbox):
+    link = confirmation_link(client, mailoutbox, "reader@example.org")
+    assert Client(enforce_csrf_checks=True).post(link).status_code == 403
+    assert Subscriber.objects.get().confirmed_at is None
+
+
+def test_a_confirmation_link_works_once(client, mailoutbox):
+    mobility, health = factories.pillar(name="Mobility"), factories.pillar(name="Health")
+    link = confirmation_link(client, mailoutbox, "reader@example.org", mobility)
+    client.post(link)
+    reader = Subscriber.objects.get()
+    confirmed_at = reader.confirmed_at
+    client.post(f"/subscribe/manage/{tokens.manage_token(reader.pk)}/", {"pillars": [health.pk]})
+    for replay in (client.post(link), client.get(link)):
+        assert replay.status_code == 410
+        assert "This link has already been used" in replay.content.decode()
+        assert "<button" not in replay.content.decode()
+    reader.refresh_from_db()
+    assert reader.confirmed_at == confirmed_at
+    assert list(reader.pillars.all()) == [health]
+
+
+def test_confirming_voids_the_links_sent_before(client, mailoutbox):
+    first = confirmation_link(client, mailoutbox, "reader@example.org")
+    second = confirmation_link(client, mailoutbox, "reader@example.org")
+    assert client.post(second).status_code == 200
+    assert client.post(first).status_code == 410
+
+
+def test_a_link_sent_before_unsubscribing_does_not_subscribe_again(client, mailoutbox):
+    reader = subscriber("reader@example.org")
+    link = confirmation_link(client, mailoutbox, "reader@example.org")
+    client.post(f"/unsubscribe/{tokens.unsubscribe_token(reader.pk)}/")
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 410
+        assert "The address was unsubscribed after this link was sent" in (
+            response.content.decode()
+        )
+    reader.refresh_from_db()
+    assert reader.unsubscribed_at is not None
+    assert not reader.is_receiving
+
+
+def test_a_confirmed_link_does_not_subscribe_again_after_unsubscribing(client, mailoutbox):
+    link = confirmation_link(client, mailoutbox, "reader@example.org")
+    client.post(link)
+    reader = Subscriber.objects.get()
+    client.post(f"/unsubscribe/{tokens.unsubscribe_token(reader.pk)}/")
+    assert client.post(link).status_code == 410
+    reader.refresh_from_db()
+    assert not reader.is_receiving
+
+
 def test_a_subscribe_request_changes_nothing_until_confirmed(client, mailoutbox):
     mobility = factories.pillar(name="Mobility")
     reader = subscriber("reader@example.org", mobility)
-    subscribe(client, "reader@example.org")
+    link = confirmation_link(client, mailoutbox, "reader@example.org")
+    client.get(link)
     reader.refresh_from_db()
     assert list(reader.pillars.all()) == [mobility]
-    client.get(link_in(mailoutbox[0], "/subscribe/confirm/"))
+    client.post(link)
     assert list(reader.pillars.all()) == []
 
 
-def test_an_expired_confirmation_link_is_a_clear_400(client, settings):
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_expired_confirmation_link_is_a_clear_400(client, settings, method):
     reader = subscriber("reader@example.org", confirmed=False)
     eight_days_ago = time.time() - (settings.DIGEST_CONFIRM_MAX_AGE_DAYS + 1) * 86400
     with mock.patch("time.time", return_value=eight_days_ago):
-        token = tokens.confirm_token(reader.pk, [])
-    response = client.get(f"/subscribe/confirm/{token}/")
+        token = tokens.confirm_token(reader, [])
+    response = getattr(client, method)(f"/subscribe/confirm/{token}/")
     assert response.status_code == 400
     assert "This link has expired" in response.content.decode()
     reader.refresh_from_db()
     assert reader.confirmed_at is None
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize(
     "path",
     [
@@ -163,16 +247,18 @@ def test_an_expired_confirmation_link_is_a_clear_400(client, settings):
         "/unsubscribe/{confirm}/",
     ],
 )
-def test_a_tampered_or_foreign_token_is_a_clear_400(client, path):
+def test_a_tampered_or_foreign_token_is_a_clear_400(client, path, method):
     reader = subscriber("reader@example.org", confirmed=False)
     path = path.format(
-        confirm=tokens.confirm_token(reader.pk, []),
+        confirm=tokens.confirm_token(reader, []),
         manage=tokens.manage_token(reader.pk),
         unsubscribe=tokens.unsubscribe_token(reader.pk),
     )
-    response = client.get(path)
+    response = getattr(client, method)(path)
     assert response.status_code == 400
     assert "This link is not valid" in response.content.decode()
+    reader.refresh_from_db()
+    assert (reader.confirmed_at, reader.unsubscribed_at) == (None, None)
 
 
 def test_a_link_for_a_deleted_subscriber_is_a_400(client):
@@ -219,7 +305,7 @@ def test_subscribing_again_after_unsubscribing_needs_a_new_confirmation(client, 
     subscribe(client, "reader@example.org")
     reader.refresh_from_db()
     assert not reader.is_receiving
-    client.get(link_in(mailoutbox[0], "/subscribe/confirm/"))
+    client.post(link_in(mailoutbox[0], "/subscribe/confirm/"))
     reader.refresh_from_db()
     assert reader.is_receiving
 

@@ -20,8 +20,8 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def confirm_url(subscriber_id: int, pillar_ids) -> str:
-    token = tokens.confirm_token(subscriber_id, pillar_ids)
+def confirm_url(subscriber, pillar_ids) -> str:
+    token = tokens.confirm_token(subscriber, pillar_ids)
     return absolute(reverse("digest:confirm", args=[token]))
 
 
@@ -44,10 +44,10 @@ def build_message(subject: str, text: str, html: str, to: str, headers=None):
     return message
 
 
-def confirmation_message(email: str, subscriber_id: int, pillars: list[Pillar]):
+def confirmation_message(subscriber, pillars: list[Pillar]):
     """The email whose link confirms a subscription and sets the pillars asked for."""
     context = {
-        "confirm_url": confirm_url(subscriber_id, [p.id for p in pillars]),
+        "confirm_url": confirm_url(subscriber, [p.id for p in pillars]),
         "pillar_names": [p.name for p in pillars],
         "max_age_days": settings.DIGEST_CONFIRM_MAX_AGE_DAYS,
         "site_url": settings.SITE_URL,
@@ -56,7 +56,7 @@ def confirmation_message(email: str, subscriber_id: int, pillars: list[Pillar]):
         render_subject("confirm", context),
         render_to_string(f"{TEMPLATES}/confirm.txt", context),
         render_to_string(f"{TEMPLATES}/confirm.html", context),
-        to=email,
+        to=subscriber.email,
     )
 
 

@@ -21,11 +21,16 @@ logger = logging.getLogger(__name__)
 
 
 class InvalidLink(Exception):
-    """A signed link that was altered, made up, expired, or whose subscriber is gone."""
+    """A signed link that was altered, made up, expired, used, or whose subscriber is gone."""
 
-    def __init__(self, expired: bool = False):
-        super().__init__("expired link" if expired else "invalid link")
-        self.expired = expired
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    USED = "used"  # a confirmation link after the subscription was confirmed
+    WITHDRAWN = "withdrawn"  # a confirmation link sent before the address unsubscribed
+
+    def __init__(self, reason: str = INVALID):
+        super().__init__(f"{reason} link")
+        self.reason = reason
 
 
 def subscribe_allowed(client: str) -> bool:
@@ -52,24 +57,28 @@ def subscribe_allowed(client: str) -> bool:
 def request_subscription(email: str, pillars: list[Pillar]) -> None:
     """Send a confirmation link, whether the address is new, waiting, confirmed or gone."""
     subscriber, _ = Subscriber.objects.get_or_create(email=normalize_email(email))
-    emails.confirmation_message(subscriber.email, subscriber.pk, pillars).send()
+    emails.confirmation_message(subscriber, pillars).send()
+
+
+def confirmation(token: str) -> tuple[Subscriber, list[Pillar]]:
+    """Who a confirmation link would subscribe and to which pillars, if it still may; no write.
+
+    Opening the link only asks: mail scanners open links, and must subscribe nobody.
+    """
+    subscriber, pillar_ids = _confirmable(token, Subscriber.objects)
+    return subscriber, list(Pillar.objects.filter(id__in=pillar_ids))
 
 
 def confirm(token: str) -> Subscriber:
-    """Confirm the subscription a link was sent for, with the pillars it carries."""
-    max_age = settings.DIGEST_CONFIRM_MAX_AGE_DAYS * 24 * 3600
-    try:
-        subscriber_id, pillar_ids = tokens.read_confirm_token(token, max_age)
-    except tokens.SignatureExpired as error:
-        raise InvalidLink(expired=True) from error
-    except tokens.BadSignature as error:
-        raise InvalidLink() from error
+    """Confirm the subscription a link was sent for, with the pillars it carries; once."""
     with transaction.atomic():
-        subscriber = _locked(subscriber_id)
-        if not subscriber.is_receiving:
-            subscriber.confirmed_at = timezone.now()
-            subscriber.unsubscribed_at = None
-            subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "updated_at"])
+        # Locked, so of two clicks at once the second waits and finds the link used.
+        subscriber, pillar_ids = _confirmable(token, Subscriber.objects.select_for_update())
+        # A new consent each time, even from a reader already receiving the digest who asked
+        # for other pillars: the new date voids this link and any other sent before it.
+        subscriber.confirmed_at = timezone.now()
+        subscriber.unsubscribed_at = None
+        subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "updated_at"])
         subscriber.pillars.set(Pillar.objects.filter(id__in=pillar_ids))
     return subscriber
 
@@ -105,8 +114,21 @@ def _subscriber(token: str, read) -> Subscriber:
     return subscriber
 
 
-def _locked(subscriber_id: int) -> Subscriber:
-    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()
+def _confirmable(token: str, subscribers) -> tuple[Subscriber, list[int]]:
+    """The subscriber a confirmation link is for and the pillar ids it carries, unless the
+    link is bad, expired, or the subscriber confirmed or unsubscribed since it was sent."""
+    max_age = settings.DIGEST_CONFIRM_MAX_AGE_DAYS * 24 * 3600
+    try:
+        link = tokens.read_confirm_token(token, max_age)
+    except tokens.SignatureExpired as error:
+        raise InvalidLink(InvalidLink.EXPIRED) from error
+    except tokens.BadSignature as error:
+        raise InvalidLink() from error
+    subscriber = subscribers.filter(pk=link.subscriber_id).first()
     if subscriber is None:
         raise InvalidLink()
-    return subscriber
+    if tokens.consent_state(subscriber) != link.consent:
+        # Confirming resubscribes an unsubscribed address, so a mismatch while receiving
+        # means a confirmation since; otherwise an unsubscribe since, not to be undone.
+        raise InvalidLink(InvalidLink.USED if subscriber.is_receiving else InvalidLink.WITHDRAWN)
+    return subscriber, link.pillar_ids

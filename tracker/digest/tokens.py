@@ -1,8 +1,16 @@
 """Signed links for subscribers: each purpose has its own salt, so no token opens another door.
 
-Confirmation links carry the pillars asked for and expire; the links in every digest (manage
-the pillars, unsubscribe) do not, since a reader may open an old digest months later.
+Confirmation links carry the pillars asked for, expire, and are bound to the subscriber's
+consent as it stood when the link was sent (when they last confirmed and unsubscribed), the
+way Django's password reset tokens are bound to the last login: confirming or unsubscribing
+afterwards changes that state and voids the link, so it is single-use and cannot undo an
+unsubscribe. The links in every digest (manage the pillars, unsubscribe) do not expire,
+since a reader may open an old digest months later.
 """
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC
 
 from django.core import signing
 
@@ -16,15 +24,29 @@ BadSignature = signing.BadSignature
 SignatureExpired = signing.SignatureExpired
 
 
-def confirm_token(subscriber_id: int, pillar_ids) -> str:
-    return signing.dumps({"s": subscriber_id, "p": sorted(pillar_ids)}, salt=CONFIRM_SALT)
+@dataclass(frozen=True)
+class ConfirmLink:
+    subscriber_id: int
+    consent: str
+    pillar_ids: list[int]
 
 
-def read_confirm_token(token: str, max_age_seconds: float) -> tuple[int, list[int]]:
-    """The subscriber id and pillar ids of a confirmation link."""
+def consent_state(subscriber) -> str:
+    """A short fingerprint of when a subscriber last confirmed and last unsubscribed."""
+    moments = (subscriber.confirmed_at, subscriber.unsubscribed_at)
+    text = "|".join(m.astimezone(UTC).isoformat() if m else "" for m in moments)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def confirm_token(subscriber, pillar_ids) -> str:
+    payload = {"s": subscriber.pk, "c": consent_state(subscriber), "p": sorted(pillar_ids)}
+    return signing.dumps(payload, salt=CONFIRM_SALT)
+
+
+def read_confirm_token(token: str, max_age_seconds: float) -> ConfirmLink:
     payload = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age_seconds)
     try:
-        return int(payload["s"]), [int(p) for p in payload["p"]]
+        return ConfirmLink(int(payload["s"]), str(payload["c"]), [int(p) for p in payload["p"]])
     except (KeyError, TypeError, ValueError) as error:
         raise BadSignature("malformed confirmation token") from error
 

@@ -19,8 +19,10 @@ logger = logging.getLogger(__name__)
 
 
 def invalid_link(request, error: services.InvalidLink, purpose: str):
-    context = {"expired": error.expired, "purpose": purpose}
-    return render(request, "digest/invalid_link.html", context, status=400)
+    context = {"reason": error.reason, "purpose": purpose}
+    # A confirmation link used up or overtaken by an unsubscribe is gone for good.
+    gone = error.reason in (services.InvalidLink.USED, services.InvalidLink.WITHDRAWN)
+    return render(request, "digest/invalid_link.html", context, status=410 if gone else 400)
 
 
 @never_cache
@@ -54,9 +56,14 @@ def subscribe_sent(request):
 
 
 @never_cache
-@require_http_methods(["GET", "HEAD"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
+    """Opening the link shows a button; only its POST confirms, since mail scanners open links."""
     try:
+        if request.method != "POST":
+            subscriber, pillars = services.confirmation(token)
+            context = {"subscriber": subscriber, "pillars": pillars}
+            return render(request, "digest/confirm.html", context)
         subscriber = services.confirm(token)
     except services.InvalidLink as error:
         return invalid_link(request, error, "confirm")
