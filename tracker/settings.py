@@ -49,6 +49,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "simple_history",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "tracker.accounts",
     "tracker.commitments",
     "tracker.progress",
     "tracker.api",
@@ -57,16 +62,29 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Above WhiteNoise, so static files carry the security headers too.
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tracker.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified when this session's sign-in gave a two-factor code.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each change saved during a request, for the history.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out sign-in before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -240,6 +258,60 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Security headers, on every response ---------------------------------------------
+# No inline script or style anywhere, the admin included: scripts and stylesheets are files
+# under /static/, charts are SVG drawn by the server, the two-factor QR code a data: image.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Features no page of ours uses, denied to every page and frame (tracker.security).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in [
+        "accelerometer", "browsing-topics", "camera", "display-capture", "geolocation",
+        "gyroscope", "magnetometer", "microphone", "payment", "usb",
+    ]
+)  # fmt: skip
+
+# --- Staff sign-in: lockout after wrong passwords, two-factor codes -------------------
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", 20)
+# Counted per username and address, so wrong guesses from elsewhere do not lock an editor
+# out. The address is REMOTE_ADDR: behind a proxy every request has the proxy's, and the
+# lock then falls on the username from everywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", 1.0)
+AXES_RESET_ON_SUCCESS = True
+# Counted where every web process sees the same count: in Redis when there is one, else in
+# the database (a memory cache would give each process a count of its own).
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if REDIS_URL
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_LOCKOUT_CALLABLE = "tracker.accounts.views.locked_out"
+# Lockouts are logged with the username and address they fell on; no start-up banner.
+AXES_VERBOSE = False
+# Staff who have set up an authenticator app always give its code; these make one
+# compulsory (off by default, so make run's local editor signs in with a password alone).
+OTP_REQUIRED_FOR_STAFF = env.bool("OTP_REQUIRED_FOR_STAFF", False)
+OTP_REQUIRED_FOR_REVIEWERS = env.bool("OTP_REQUIRED_FOR_REVIEWERS", False)
+OTP_TOTP_ISSUER = "India–Japan Tracker"
+# The admin's device pages never show a secret key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # --- Production hardening (DEBUG off) ----------------------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -253,8 +325,6 @@ if not DEBUG:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,

@@ -2,9 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from tracker.accounts.views import two_factor_page
+
 urlpatterns = [
     # The editors' desk lives under the milestone admin; this is the address to remember.
     path("admin/desk/", RedirectView.as_view(pattern_name="admin:desk"), name="desk"),
+    # Outside the admin's own views: staff who still owe a second factor come here first.
+    path("admin/two-factor/", two_factor_page, name="two-factor"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
     path("", include("tracker.digest.urls")),

@@ -676,9 +676,9 @@ def test_the_desk_lists_what_waits_for_an_editor(
     assert history in page
 
 
-# Session, user and its two kinds of permission; then the desk: drafts, flagged
-# commitments, unsourced milestones, and the milestone and commitment history tables.
-DESK_QUERIES = 9
+# Session, user, whether it has an authenticator, its two kinds of permission; then the
+# desk: drafts, flagged commitments, unsourced milestones, and the two history tables.
+DESK_QUERIES = 10
 
 
 def test_the_desk_reads_in_a_fixed_number_of_queries(
