@@ -15,4 +15,8 @@ urlpatterns = [
     path("", include("tracker.public.urls")),
 ]
 
+# JSON under /api/, the site's pages elsewhere.
+handler400 = "tracker.api.views.bad_request"
+handler403 = "tracker.api.views.permission_denied"
 handler404 = "tracker.api.views.not_found"
+handler500 = "tracker.api.views.server_error"

@@ -1,5 +1,4 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -12,6 +11,6 @@ router.register("pillars", views.PillarViewSet, basename="pillar")
 
 urlpatterns = [
     path("summary/", views.SummaryView.as_view(), name="summary"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
     path("", include(router.urls)),
 ]

@@ -1,15 +1,20 @@
 """Read-only JSON API over the stored rollups."""
 
+from http import HTTPStatus
+
 from django.http import Http404, JsonResponse
-from django.views.defaults import page_not_found
+from django.shortcuts import render
+from django.views import defaults
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
     inline_serializer,
 )
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, viewsets
 from rest_framework import serializers as drf_serializers
+from rest_framework.renderers import JSONRenderer
 
 from tracker.progress import selectors
 from tracker.progress.filters import CommitmentFilter
@@ -95,8 +100,53 @@ class SummaryView(generics.RetrieveAPIView):
         return overall
 
 
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document, YAML unless ?format=json; its errors are JSON like the API's."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        # Otherwise a refused method or an unknown ?format= would answer in YAML.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+# The project's error handlers (tracker/urls.py): JSON for API clients, the site's pages for
+# everyone else. None repeats an exception's text, which may say more than a visitor should.
+
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_page(request, status: int, message: str):
+    """A client error as the site's page, or as {"detail": message} under /api/."""
+    if is_api(request):
+        return JsonResponse({"detail": message}, status=status)
+    context = {"title": HTTPStatus(status).phrase, "message": message}
+    return render(request, "400.html", context, status=status)
+
+
+def bad_request(request, exception=None):
+    return error_page(
+        request, 400, "The request was malformed, so it could not be answered. Check the address."
+    )
+
+
+def permission_denied(request, exception=None):
+    if is_api(request):
+        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
 def not_found(request, exception=None):
-    """The project's 404: JSON for API clients, the site's page for everyone else."""
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api(request):
+        message = "Server error: it has been logged. Please try again in a moment."
+        return JsonResponse({"detail": message}, status=500)
+    return defaults.server_error(request)

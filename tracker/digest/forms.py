@@ -5,8 +5,27 @@ from tracker.commitments.models import Pillar
 from .sending import default_as_of
 
 
+class PillarChoiceField(forms.ModelMultipleChoiceField):
+    """Ids outside a 64-bit integer are refused as invalid choices before any query:
+    SQLite cannot take them (OverflowError, a server error), PostgreSQL finds nothing."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                in_range = -(2**63) <= int(str(pk)) < 2**63
+            except ValueError:
+                continue  # the model field's own check reports it
+            if not in_range:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 def pillar_choices(label: str):
-    return forms.ModelMultipleChoiceField(
+    return PillarChoiceField(
         queryset=Pillar.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
