@@ -1,11 +1,13 @@
 """Editors preview this week's digest and read the send log."""
 
+import re
+from datetime import UTC, datetime
+from unittest import mock
+
 import pytest
 
 from tests import factories
-from tracker.digest import content
 from tracker.digest.models import DigestSend
-from tracker.progress import engine
 
 from .conftest import AS_OF, IN_WINDOW, subscriber
 
@@ -34,12 +36,28 @@ def test_the_preview_follows_the_chosen_pillars(editor_client, two_pillars):
     assert "these readers get no email this week" in html
 
 
-def test_the_preview_opens_on_the_latest_complete_week_without_parameters(
-    editor_client, two_pillars
-):
-    response = editor_client.get(PREVIEW)
+def test_the_preview_opens_on_the_last_complete_week_without_parameters(editor_client, two_pillars):
+    sunday_evening = datetime(2025, 9, 21, 20, 0, tzinfo=UTC)  # the week to the 21st is not over
+    with mock.patch("django.utils.timezone.now", return_value=sunday_evening):
+        response = editor_client.get(PREVIEW)
     assert response.status_code == 200
-    assert f"<h2>{content.window_for(engine.today()).label}</h2>" in response.content.decode()
+    assert "<h2>8–14 September 2025</h2>" in response.content.decode()
+
+
+def test_the_html_part_is_framed_from_its_own_address(editor_client, two_pillars):
+    """The email's inline styles are allowed in that one response, which only the admin's
+    own pages may frame; the preview page itself keeps the strict policy."""
+    factories.milestone(two_pillars["workers"], title="Second cohort", published_at=IN_WINDOW)
+    page = editor_client.get(PREVIEW, {"as_of": AS_OF.isoformat()})
+    src = re.search(r'<iframe[^>]* src="([^"]+)"', page.content.decode()).group(1)
+    part = editor_client.get(src.replace("&amp;", "&"))
+    assert part.status_code == 200 and part["Content-Type"].startswith("text/html")
+    assert "Second cohort" in part.content.decode() and 'style="' in part.content.decode()
+    assert "style-src 'self' 'unsafe-inline'" in part["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in part["Content-Security-Policy"]
+    assert part["X-Frame-Options"] == "SAMEORIGIN"
+    assert "'unsafe-inline'" not in page["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
 
 
 def test_the_preview_of_any_day_shows_the_week_that_ended_by_then(editor_client, two_pillars):

@@ -1,10 +1,14 @@
 """Subscribers, the send log (read-only) and a preview of the weekly digest for editors."""
 
+from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from tracker.progress.admin import ReadOnlyAdmin
 
@@ -75,9 +79,14 @@ class DigestSendAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view)
-        return [path("preview/", preview, name="digest_digestsend_preview"), *super().get_urls()]
+        html = self.admin_site.admin_view(self.preview_html_view)
+        return [
+            path("preview/", preview, name="digest_digestsend_preview"),
+            path("preview/html/", html, name="digest_digestsend_preview_html"),
+            *super().get_urls(),
+        ]
 
-    def preview_view(self, request):
+    def _preview(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
         form = PreviewForm(request.GET or None)
@@ -86,6 +95,10 @@ class DigestSendAdmin(ReadOnlyAdmin):
             as_of = form.cleaned_data["as_of"]
             pillar_ids = frozenset(p.id for p in form.cleaned_data["pillars"])
         digest, message = sending.preview(as_of, pillar_ids)
+        return form, digest, message
+
+    def preview_view(self, request):
+        form, digest, message = self._preview(request)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -94,7 +107,17 @@ class DigestSendAdmin(ReadOnlyAdmin):
             "digest": digest,
             "subject": message.subject,
             "text": message.body,
-            "html": message.alternatives[0][0],
+            "html_url": reverse("admin:digest_digestsend_preview_html")
+            + (f"?{request.GET.urlencode()}" if request.GET else ""),
             "would_send": not digest.is_empty or settings.DIGEST_SEND_EMPTY,
         }
         return TemplateResponse(request, "digest/admin/preview.html", context)
+
+    @method_decorator(xframe_options_sameorigin)
+    # The email's HTML part as readers get it: styled inline, as email must be, so this one
+    # response allows inline style, and only the preview page may frame it.
+    @method_decorator(csp_update({"style-src": ["'unsafe-inline'"]}))
+    @method_decorator(csp_replace({"frame-ancestors": ["'self'"]}))
+    def preview_html_view(self, request):
+        _, _, message = self._preview(request)
+        return HttpResponse(message.alternatives[0][0], content_type="text/html; charset=utf-8")
