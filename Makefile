@@ -9,7 +9,7 @@ export PORT
 run: export DEBUG ?= true
 run: export EDITORIAL_SINGLE_PERSON ?= true
 
-.PHONY: run test install serve lint format bench clean
+.PHONY: run test install serve lint format bench clean prod prod-environment
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,27 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Production on this machine: migrations and static files, then the Procfile's web, worker
+# and beat processes until Ctrl-C or one of them stops (then all stop). README, Deployment.
+prod: export DEBUG := false
+prod: export CONN_MAX_AGE ?= 60
+prod: SHELL := /bin/bash
+prod: prod-environment install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@export PATH="$(CURDIR)/$(BIN):$$PATH"; \
+	trap 'kill -TERM $$(jobs -p) 2>/dev/null; wait; exit 143' INT TERM; \
+	while IFS= read -r line; do \
+		case "$${line%%:*}" in release) ;; *) eval "exec $${line#*:}" & ;; esac; \
+	done < <(grep -E '^[a-z]+:' Procfile); \
+	wait -n; status=$$?; kill -TERM $$(jobs -p) 2>/dev/null; wait; exit $$status
+
+prod-environment:
+	@missing=; for name in DATABASE_URL REDIS_URL SECRET_KEY ALLOWED_HOSTS; do \
+		[ -n "$$(printenv $$name)" ] || missing="$$missing $$name"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make prod: set$$missing first (README, Deployment)." >&2; exit 2; fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test_db.sqlite3 staticfiles .pytest_cache

@@ -1,6 +1,7 @@
 """Real processes beside the test: Celery workers (to run tasks, or to kill) and shells."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,12 @@ def shell(code: str, database_url: str, **env) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def free_port() -> int:
+    """A port nothing listens on (until someone binds it)."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tracker.api",
     "tracker.public",
     "tracker.digest",
+    "tracker.ops",
 ]
 
 MIDDLEWARE = [
@@ -318,6 +319,8 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers and monitors probe over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
@@ -328,9 +331,36 @@ if not DEBUG:
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 
+# --- Logs and health (tracker/ops) ---------------------------------------------------
+# Production writes one JSON object per event on stdout, for the log collector; development
+# writes readable lines on stderr. Gunicorn (tracker/ops/gunicorn.py) and the Celery worker
+# and beat log through this same configuration.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+        },
+        "readable": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "readable" if DEBUG else "json",
+            "stream": "ext://sys.stderr" if DEBUG else "ext://sys.stdout",
+        },
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO").upper()},
+    # Django's loggers print through the root handler alone, so each event is one line.
+    "loggers": {"django": {"handlers": [], "level": "INFO"}},
 }
+# Set here rather than with the other CELERY_ names because it belongs to the logs: the
+# worker and beat keep the root handler above instead of installing their own plain one.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /healthz answers 503 once a commitment's rollup has been behind this long: longer than
+# the beat's five-minute catch-up (recompute_stale), so one slow run pages nobody.
+HEALTH_MAX_STALE_SECONDS = env.int("HEALTH_MAX_STALE_SECONDS", 900)

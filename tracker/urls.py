@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tracker.accounts.views import two_factor_page
+from tracker.ops.views import healthz
 
 urlpatterns = [
     # The editors' desk lives under the milestone admin; this is the address to remember.
@@ -11,6 +12,8 @@ urlpatterns = [
     path("admin/two-factor/", two_factor_page, name="two-factor"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
+    # For the load balancer and the monitor (tracker/ops/health.py).
+    path("healthz", healthz, name="healthz"),
     path("", include("tracker.digest.urls")),
     path("", include("tracker.public.urls")),
 ]

@@ -18,7 +18,7 @@ from django.db import connection, connections, transaction
 
 from tests import factories
 from tests.conftest import database_url_of, require_service, wait_for
-from tests.workers import shell, start_worker, stop_worker
+from tests.workers import free_port, shell, start_worker, stop_worker
 from tracker.commitments.models import Milestone
 from tracker.progress import engine
 from tracker.progress.models import (
@@ -110,20 +110,12 @@ def hung_broker():
     server.close()
 
 
-def closed_port() -> int:
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()  # nothing listens here now
-    return port
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("broker", ["hung", "closed"])
 def test_a_save_is_kept_and_caught_up_whatever_the_broker_does(broker, request):
     c = dollar_commitment()
     url = request.getfixturevalue("hung_broker") if broker == "hung" else (
-        f"redis://127.0.0.1:{closed_port()}/0"
+        f"redis://127.0.0.1:{free_port()}/0"  # nothing listens
     )  # fmt: skip
     finished = save_in_shell(c.id, "Saved while the broker is out", REDIS_URL=url)
 
