@@ -368,6 +368,7 @@ def test_the_commitment_page_query_count_does_not_grow_with_corrections(
 
 
 @pytest.mark.browser
+@pytest.mark.browser_context_args(bypass_csp=True)  # or the policy blocks the injected axe
 @pytest.mark.django_db(transaction=True)
 def test_the_corrections_pages_pass_an_axe_wcag_aa_audit(summit, live_server, page):
     require_service("axe-core (npm ci)", AXE.exists())
