@@ -194,6 +194,33 @@ def test_history_has_one_row_per_change_day_up_to_as_of():
     ]
 
 
+def test_a_rebuild_rewrites_only_the_chart_points_that_changed():
+    c = factories.commitment(target_value=Decimal(1000), target_unit="USD")
+    factories.milestone(c, occurred_on=date(2025, 10, 1), amount=Decimal(100), unit="USD")
+    late = factories.milestone(c, occurred_on=date(2026, 3, 1), amount=Decimal(200), unit="USD")
+    as_of = date(2026, 6, 1)
+    engine.recompute([c.id], as_of=as_of)
+
+    def points():
+        rows = CommitmentProgressHistory.objects.filter(commitment=c)
+        return {
+            day: (pk, progress) for pk, day, progress in rows.values_list("id", "as_of", "progress")
+        }
+
+    before = points()
+    engine.recompute([c.id], as_of=as_of)
+    assert points() == before  # the same rows, not deleted and written again
+
+    late.occurred_on = date(2026, 4, 1)
+    late._change_reason = "The cohort arrived in April"
+    late.save()
+    engine.recompute([c.id], as_of=as_of)
+    after = points()
+    assert date(2026, 3, 1) not in after  # no longer a day progress changed
+    assert after[date(2026, 4, 1)][1] == Decimal("0.3")
+    assert after[date(2025, 10, 1)] == before[date(2025, 10, 1)]  # untouched
+
+
 def test_a_deliverable_stands_at_its_highest_counted_stage():
     c = deliverable()
     factories.milestone(c, occurred_on=date(2025, 10, 1), stage="under_way")

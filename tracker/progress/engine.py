@@ -207,15 +207,7 @@ def store(result: Computation) -> int:
             unique_fields=["commitment"],
             update_fields=PROGRESS_FIELDS,
         )
-        if result.rebuild_history:
-            CommitmentProgressHistory.objects.filter(commitment_id__in=fresh).delete()
-        CommitmentProgressHistory.objects.bulk_create(
-            [point for point in result.history if point.commitment_id in fresh],
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["commitment", "as_of"],
-            update_fields=["achieved_value", "progress", "stage", "expected_progress", "status"],
-        )
+        write_history([p for p in result.history if p.commitment_id in fresh], result)
         RollupMark.objects.filter(commitment_id__in=fresh).update(
             done_version=F("version"), marked_at=None
         )
@@ -228,6 +220,42 @@ def store(result: Computation) -> int:
         len(current), result.as_of, skipped,
     )  # fmt: skip
     return len(current)
+
+
+HISTORY_FIELDS = ["achieved_value", "progress", "stage", "expected_progress", "status"]
+
+
+def write_history(points: list[CommitmentProgressHistory], result: Computation) -> None:
+    """Write only the chart points that changed: a rebuild also deletes the days that are
+    no longer points. Most recomputes change a few points of a few commitments, so writing
+    (and deleting) everything again cost far more than reading what is there."""
+    stored = CommitmentProgressHistory.objects.filter(
+        commitment_id__in={p.commitment_id for p in points}
+    )
+    if not result.rebuild_history:
+        stored = stored.filter(as_of=result.as_of)
+    existing = {
+        (cid, day): (pk, tuple(values))
+        for pk, cid, day, *values in stored.values_list(
+            "id", "commitment_id", "as_of", *HISTORY_FIELDS
+        )
+    }
+    changed = []
+    for point in points:
+        old = existing.pop((point.commitment_id, point.as_of), None)
+        if old is None or old[1] != tuple(getattr(point, f) for f in HISTORY_FIELDS):
+            changed.append(point)
+    if result.rebuild_history and existing:
+        gone = [pk for pk, _ in existing.values()]
+        for start in range(0, len(gone), 1000):
+            CommitmentProgressHistory.objects.filter(id__in=gone[start : start + 1000]).delete()
+    CommitmentProgressHistory.objects.bulk_create(
+        changed,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["commitment", "as_of"],
+        update_fields=HISTORY_FIELDS,
+    )
 
 
 PROGRESS_FIELDS = [
