@@ -74,7 +74,7 @@ def line_of(rows, row) -> int:
 def test_importing_the_public_milestones_export_changes_nothing(
     summit, client, tmp_path, capsys, django_capture_on_commit_callbacks
 ):
-    body = client.get("/export/milestones.csv").content
+    body = client.get("/export/milestones.csv").getvalue()
     count = len(rows_of(body))
     assert count == Milestone.objects.on_record(today()).count() > 0
     out = import_changes_nothing(
@@ -121,14 +121,14 @@ def test_the_editors_export_without_all_is_the_public_one(summit, client, capsys
     )
     call_command("export_milestones")
     written = capsys.readouterr().out
-    assert rows_of(written.encode()) == rows_of(client.get("/export/milestones.csv").content)
+    assert rows_of(written.encode()) == rows_of(client.get("/export/milestones.csv").getvalue())
     assert "A draft" not in written
 
 
 def test_an_export_saved_with_a_byte_order_mark_still_changes_nothing(
     summit, client, tmp_path, capsys, django_capture_on_commit_callbacks
 ):
-    rows = rows_of(client.get("/export/milestones.csv").content)
+    rows = rows_of(client.get("/export/milestones.csv").getvalue())
     path = save(tmp_path, rows, encoding="utf-8-sig")
     assert (tmp_path / "edited.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     import_changes_nothing("import_milestones", path, capsys, django_capture_on_commit_callbacks)
@@ -137,7 +137,7 @@ def test_an_export_saved_with_a_byte_order_mark_still_changes_nothing(
 def test_an_edited_milestone_row_without_a_change_reason_fails_with_its_line_and_writes_nothing(
     summit, client, tmp_path, capsys
 ):
-    rows = rows_of(client.get("/export/milestones.csv").content)
+    rows = rows_of(client.get("/export/milestones.csv").getvalue())
     edited = rows[3]
     edited["title"] += " (corrected)"
     before = snapshot()
@@ -154,7 +154,7 @@ def test_an_edited_milestone_row_without_a_change_reason_fails_with_its_line_and
 def test_an_edited_published_figure_with_a_change_reason_is_in_the_history_and_corrected(
     summit, client, tmp_path, capsys, editor, django_capture_on_commit_callbacks
 ):
-    rows = rows_of(client.get("/export/milestones.csv").content)
+    rows = rows_of(client.get("/export/milestones.csv").getvalue())
     edited = next(r for r in rows if r["stage"] == "agreed")
     edited["stage"] = "under_way"
     edited["change_reason"] = "Article 003 reports work under way."
@@ -181,7 +181,7 @@ def test_an_edited_published_figure_with_a_change_reason_is_in_the_history_and_c
 
 
 def test_a_row_without_an_id_in_an_export_is_a_new_milestone(summit, client, tmp_path):
-    rows = rows_of(client.get("/export/milestones.csv").content)
+    rows = rows_of(client.get("/export/milestones.csv").getvalue())
     copy = dict(rows[0], id="", title="A second, similar event")
     call_command("import_milestones", save(tmp_path, [*rows, copy]))
     added = Milestone.objects.get(title="A second, similar event")
@@ -192,7 +192,7 @@ def test_a_row_without_an_id_in_an_export_is_a_new_milestone(summit, client, tmp
 
 
 def test_withdrawing_a_published_milestone_by_import_leaves_a_public_note(summit, client, tmp_path):
-    rows = rows_of(client.get("/export/milestones.csv").content)
+    rows = rows_of(client.get("/export/milestones.csv").getvalue())
     edited = rows[0]
     edited |= {
         "status": "withdrawn",
@@ -207,7 +207,7 @@ def test_withdrawing_a_published_milestone_by_import_leaves_a_public_note(summit
 def test_a_published_milestone_cannot_be_set_back_to_draft_by_import(
     summit, client, tmp_path, capsys
 ):
-    rows = rows_of(client.get("/export/milestones.csv").content)
+    rows = rows_of(client.get("/export/milestones.csv").getvalue())
     rows[0] |= {"status": "draft", "change_reason": "Oops"}
     before = snapshot()
     with pytest.raises(CommandError):
@@ -224,7 +224,7 @@ def test_a_published_milestone_cannot_be_set_back_to_draft_by_import(
 def test_importing_the_commitments_export_changes_nothing(
     summit, client, tmp_path, capsys, django_capture_on_commit_callbacks
 ):
-    body = client.get("/export/commitments.csv").content
+    body = client.get("/export/commitments.csv").getvalue()
     out = import_changes_nothing(
         "import_commitments",
         saved_body(tmp_path, body),
@@ -237,7 +237,7 @@ def test_importing_the_commitments_export_changes_nothing(
 def test_an_edited_commitment_row_without_a_change_reason_fails_with_its_line(
     summit, client, tmp_path, capsys
 ):
-    rows = rows_of(client.get("/export/commitments.csv").content)
+    rows = rows_of(client.get("/export/commitments.csv").getvalue())
     edited = next(r for r in rows if r["slug"] == YEN)
     edited["target_value"] = "¥11 trillion"
     edited["status"] = "achieved"  # a computed column: ignored, not an edit
@@ -253,7 +253,7 @@ def test_an_edited_commitment_row_without_a_change_reason_fails_with_its_line(
 def test_an_edited_commitment_with_a_change_reason_is_saved_with_it_in_the_history(
     summit, client, tmp_path, editor
 ):
-    rows = rows_of(client.get("/export/commitments.csv").content)
+    rows = rows_of(client.get("/export/commitments.csv").getvalue())
     edited = next(r for r in rows if r["slug"] == YEN)
     edited |= {"target_value": "¥11 trillion", "target_unit": "", "change_reason": "Restated."}
     call_command("import_commitments", save(tmp_path, rows), "--user", editor.username)
@@ -265,7 +265,7 @@ def test_an_edited_commitment_with_a_change_reason_is_saved_with_it_in_the_histo
 
 
 def test_a_new_commitment_row_is_added_citing_its_sources(summit, client, tmp_path):
-    rows = rows_of(client.get("/export/commitments.csv").content)
+    rows = rows_of(client.get("/export/commitments.csv").getvalue())
     template = next(r for r in rows if r["slug"] == YEN)
     parent = dict(template, slug="a-new-target", title="A new target", parent="")
     child = dict(parent, slug="a-new-sub-target", title="Part of it", parent="a-new-target")
@@ -286,7 +286,7 @@ def test_a_new_commitment_row_is_added_citing_its_sources(summit, client, tmp_pa
 def test_a_new_commitment_whose_parent_is_on_a_later_line_is_a_row_error(
     summit, client, tmp_path, capsys
 ):
-    rows = rows_of(client.get("/export/commitments.csv").content)
+    rows = rows_of(client.get("/export/commitments.csv").getvalue())
     template = next(r for r in rows if r["slug"] == YEN)
     parent = dict(template, slug="a-new-target", parent="")
     child = dict(parent, slug="a-new-sub-target", parent="a-new-target")
@@ -310,7 +310,7 @@ def rates(db):
 def test_importing_the_exchange_rates_export_changes_nothing(
     rates, client, tmp_path, capsys, django_capture_on_commit_callbacks
 ):
-    body = client.get("/export/exchange-rates.csv").content
+    body = client.get("/export/exchange-rates.csv").getvalue()
     out = import_changes_nothing(
         "import_rates", saved_body(tmp_path, body), capsys, django_capture_on_commit_callbacks
     )
@@ -320,7 +320,7 @@ def test_importing_the_exchange_rates_export_changes_nothing(
 def test_an_edited_exchange_rate_is_updated_with_a_reason_in_the_history(
     rates, client, tmp_path, capsys, editor
 ):
-    rows = rows_of(client.get("/export/exchange-rates.csv").content)
+    rows = rows_of(client.get("/export/exchange-rates.csv").getvalue())
     jpy = next(r for r in rows if r["currency"] == "JPY")
     jpy |= {"units_per_usd": "150.9", "is_reference": "false", "note": "Official fix"}
     call_command("import_rates", save(tmp_path, rows), "--user", editor.username)
@@ -338,7 +338,7 @@ def test_an_edited_exchange_rate_is_updated_with_a_reason_in_the_history(
 def test_a_dry_run_of_an_edited_commitment_says_what_it_would_do_and_writes_nothing(
     summit, client, tmp_path, capsys
 ):
-    rows = rows_of(client.get("/export/commitments.csv").content)
+    rows = rows_of(client.get("/export/commitments.csv").getvalue())
     edited = next(r for r in rows if r["slug"] == YEN)
     edited |= {"title": "A retitled target", "change_reason": "Clearer title."}
     before = snapshot()

@@ -117,7 +117,7 @@ def public_surfaces(client, commitment):
         "API milestones": json.dumps(
             client.get(f"/api/v1/commitments/{commitment.slug}/").json()["milestones"]
         ),
-        "milestones.csv": client.get("/export/milestones.csv").content.decode(),
+        "milestones.csv": client.get("/export/milestones.csv").getvalue().decode(),
     }
 
 

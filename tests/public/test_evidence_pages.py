@@ -36,7 +36,7 @@ def feed_titles(client, path):
 
 
 def csv_titles(client):
-    body = client.get("/export/milestones.csv").content.decode()
+    body = client.get("/export/milestones.csv").getvalue().decode()
     return [row["title"] for row in csv.DictReader(io.StringIO(body))]
 
 

@@ -7,10 +7,14 @@ from datetime import date
 
 import feedparser
 import pytest
+from django.conf import settings
 
 from tests import factories
-from tracker.commitments.models import Commitment, Milestone, Pillar
+from tracker.commitments import imports
+from tracker.commitments.models import Commitment, ExchangeRate, Milestone, Pillar
+from tracker.progress import selectors
 from tracker.progress.engine import today
+from tracker.public import exports
 from tracker.public.exports import COMMITMENT_COLUMNS, MILESTONE_COLUMNS
 
 pytestmark = pytest.mark.django_db
@@ -38,13 +42,13 @@ def test_drafts_stay_out_of_the_feed(summit, client):
     c = Commitment.objects.filter(kind="deliverable").first()
     factories.milestone(c, occurred_on=date(2025, 9, 1), title="Unpublished draft", status="draft")
     assert b"Unpublished draft" not in client.get("/feed/milestones.atom").content
-    assert b"Unpublished draft" not in client.get("/export/milestones.csv").content
+    assert b"Unpublished draft" not in client.get("/export/milestones.csv").getvalue()
 
 
 def test_commitments_csv_has_one_row_per_commitment_in_the_api(summit, client):
     response = client.get("/export/commitments.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    reader = csv.DictReader(io.StringIO(response.content.decode()))
+    reader = csv.DictReader(io.StringIO(response.getvalue().decode()))
     rows = list(reader)
     assert reader.fieldnames == COMMITMENT_COLUMNS
     for column in ("status", "deadline_basis", "stage", "last_evidence_on", "meeting", "parent",
@@ -71,7 +75,7 @@ def test_commitments_csv_has_one_row_per_commitment_in_the_api(summit, client):
 
 
 def test_milestones_csv_has_one_row_per_milestone_on_record(summit, client):
-    reader = csv.DictReader(io.StringIO(client.get("/export/milestones.csv").content.decode()))
+    reader = csv.DictReader(io.StringIO(client.get("/export/milestones.csv").getvalue().decode()))
     rows = list(reader)
     assert reader.fieldnames == MILESTONE_COLUMNS
     assert len(rows) == Milestone.objects.on_record(today()).count() > 0
@@ -83,7 +87,7 @@ def test_milestones_csv_writes_amounts_as_exact_plain_numbers(summit, client):
     yen = Commitment.objects.get(target_unit="JPY", target_value=10**13)
     factories.milestone(workers, title="Cohort", amount=20000, unit="persons")
     factories.milestone(yen, title="Tranche", amount=500_000_000_000, unit="JPY")
-    reader = csv.DictReader(io.StringIO(client.get("/export/milestones.csv").content.decode()))
+    reader = csv.DictReader(io.StringIO(client.get("/export/milestones.csv").getvalue().decode()))
     amounts = {r["title"]: (r["amount"], r["unit"]) for r in reader}
     assert amounts["Cohort"] == ("20000", "persons")
     assert amounts["Tranche"] == ("500000000000", "JPY")
@@ -98,7 +102,7 @@ def test_exchange_rates_csv_has_every_rate(db, client):
     )
     response = client.get("/export/exchange-rates.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    reader = csv.DictReader(io.StringIO(response.content.decode()))
+    reader = csv.DictReader(io.StringIO(response.getvalue().decode()))
     assert reader.fieldnames == ["date", "currency", "units_per_usd", "is_reference", "note"]
     assert list(reader) == [
         {"date": "2026-01-15", "currency": "INR", "units_per_usd": "84",
@@ -111,7 +115,7 @@ def test_exchange_rates_csv_has_every_rate(db, client):
 def test_csv_cells_cannot_become_spreadsheet_formulas(summit, client):
     c = Commitment.objects.filter(kind="deliverable").first()
     factories.milestone(c, occurred_on=date(2025, 9, 1), title='=HYPERLINK("http://x")')
-    body = client.get("/export/milestones.csv").content.decode()
+    body = client.get("/export/milestones.csv").getvalue().decode()
     assert "'=HYPERLINK" in body
 
 
@@ -153,3 +157,101 @@ def test_feed_entries_carry_the_commitments_standing(summit, client):
     assert f"(part of {workers.parent.title})" in cohort.summary
     assert "(stated in a source)" in cohort.summary
     assert "status:" + workers.progress.status in {t.term for t in cohort.tags}
+
+
+# --- Streaming exports (issue 16) ----------------------------------------------------------
+
+
+def old_commitment_row(c):
+    """A commitments.csv row as the export wrote it from model instances before it streamed."""
+    p = getattr(c, "progress", None)
+    a = p.assessment if p else None
+    return [
+        *imports.commitment_cells(c),
+        *(
+            (imports.plain_number(p.achieved_value), p.progress if c.is_quantitative else "")
+            + (p.stage, p.expected_progress, p.status, p.computed_status)
+            if p
+            else ("",) * 6
+        ),
+        *((a.status, a.reason, a.assessed_on) if a else ("", "", "")),
+        p.last_evidence_on if p else "",
+        p.as_of if p else "",
+        settings.SITE_URL + c.get_absolute_url(),
+    ]
+
+
+def old_export(header, rows) -> bytes:
+    buffer = io.StringIO(newline="")
+    imports.write_csv(buffer, header, rows)
+    return buffer.getvalue().encode()
+
+
+@pytest.fixture
+def awkward_rows(summit):
+    """Rows that test the writing: several sources with bars and formulas in their cells,
+    quotes and a line break in a title, a commitment with no computed progress."""
+    deliverable = Commitment.objects.filter(kind="deliverable").first()
+    sources = [
+        factories.source(title="Zeta | piped", url="https://example.org/z"),
+        factories.source(title="Alpha", url=""),
+        factories.source(title="=cmd", url="https://example.org/a|b"),
+    ]
+    factories.milestone(deliverable, title='=HYPERLINK("x")', sources=sources)
+    factories.milestone(deliverable, title='Said "twice",\nand again', sources=sources[1:2])
+    deliverable.sources.add(*sources)
+    factories.commitment(title="Not computed yet")
+    ExchangeRate.objects.create(date=date(2026, 1, 15), currency="JPY", units_per_usd="151.25")
+    ExchangeRate.objects.create(
+        date=date(2026, 1, 14), currency="INR", units_per_usd=84, is_reference=False, note="-1"
+    )
+
+
+def test_exports_stream_the_same_bytes_the_model_rows_give(awkward_rows, client):
+    milestones = selectors.on_record_milestones().order_by("occurred_on", "id")
+    commitments = selectors.commitments().prefetch_related("sources")
+    rates = ExchangeRate.objects.order_by("currency", "date")
+    expected = {
+        "/export/milestones.csv": old_export(
+            MILESTONE_COLUMNS, map(imports.milestone_cells, milestones)
+        ),
+        "/export/commitments.csv": old_export(
+            COMMITMENT_COLUMNS, map(old_commitment_row, commitments)
+        ),
+        "/export/exchange-rates.csv": old_export(
+            imports.RATE_COLUMNS, map(imports.rate_cells, rates)
+        ),
+    }
+    for path, body in expected.items():
+        response = client.get(path)
+        assert response.streaming, path
+        assert not response.has_header("Content-Length"), path
+        assert response.getvalue() == body, path
+    assert b"Zeta \\| piped" in expected["/export/milestones.csv"]  # the fixture bites
+    assert b"Not computed yet" in expected["/export/commitments.csv"]
+
+
+def test_a_long_export_arrives_in_pieces(awkward_rows, client, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK_CHARS", 100)
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    response = client.get("/export/milestones.csv")
+    pieces = list(response.streaming_content)
+    assert len(pieces) > 3
+    rows = list(csv.reader(io.StringIO(b"".join(pieces).decode())))
+    assert len(rows) - 1 == Milestone.objects.on_record(today()).count()
+
+
+def test_an_export_is_never_served_from_the_cache(summit, client):
+    c = Commitment.objects.filter(kind="deliverable").first()
+    assert b"Fresh evidence" not in client.get("/export/milestones.csv").getvalue()
+    # Saved outside any transaction hook, so no recompute drops the cached pages.
+    factories.milestone(c, occurred_on=date(2025, 9, 2), title="Fresh evidence")
+    assert b"Fresh evidence" in client.get("/export/milestones.csv").getvalue()
+
+
+def test_a_head_request_for_an_export_reads_no_rows(summit, client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.head("/export/milestones.csv")
+        assert response.getvalue() == b""
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="milestones.csv"'

@@ -374,7 +374,15 @@ class Milestone(SavedWithItsRollupMark):
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
-        indexes = [models.Index(fields=["commitment", "status", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["commitment", "status", "occurred_on"]),
+            # The latest N, newest first, read from the index instead of sorting every
+            # milestone: latest evidence (home, pillar pages) and latest publications (feeds).
+            models.Index(fields=["status", "occurred_on", "id"], name="milestone_latest_evidence"),
+            models.Index(
+                fields=["status", "published_at", "id"], name="milestone_latest_published"
+            ),
+        ]
         permissions = [("publish_milestone", "Can publish, withdraw and correct milestones")]
         constraints = [
             models.CheckConstraint(
@@ -549,7 +557,7 @@ class Correction(models.Model):
 
     class Meta:
         ordering = ["-made_at", "-id"]
-        indexes = [models.Index(fields=["-made_at"])]
+        indexes = [models.Index(fields=["-made_at", "-id"], name="correction_newest_first")]
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason"),
         ]

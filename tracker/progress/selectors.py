@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from tracker.commitments.models import (
     Agreement,
@@ -139,6 +141,51 @@ def recently_published(limit: int, pillar: Pillar | None = None) -> QuerySet[Mil
     return milestones.order_by("-published_at", "-id")[:limit]
 
 
+# --- Exports ----------------------------------------------------------------------------
+# Plain values for the CSV exports to stream: no model instances and nothing prefetched. A
+# row's sources are joined in SQL, one row per source in the order the pages list them, so
+# the rows of one milestone or commitment come together.
+
+SOURCE_VALUES = ("sources__id", "sources__url", "sources__title")
+MILESTONE_VALUES = (
+    "id", "commitment__slug", "occurred_on", "kind", "title", "amount", "unit", "stage",
+    "status", "meeting__slug", "withdrawal_reason",
+)  # fmt: skip
+COMMITMENT_VALUES = (
+    "id", "slug", "title", "pillar__slug", "agreement__slug", "meeting__slug", "parent__slug",
+    "kind", "target_value", "target_unit", "start_date", "deadline", "deadline_basis",
+    "deadline_words", "weight", "promised_by",
+)  # fmt: skip
+PROGRESS_VALUES = (
+    "achieved_value", "progress", "stage", "expected_progress", "status", "computed_status",
+    "last_evidence_on", "as_of", "assessment__status", "assessment__reason",
+    "assessment__assessed_on",
+)  # fmt: skip
+
+
+def on_record_milestone_values(as_of: date | None = None) -> QuerySet:
+    """The milestones on record, oldest first, as named rows of MILESTONE_VALUES and
+    SOURCE_VALUES."""
+    return (
+        Milestone.objects.on_record(as_of or today())
+        .order_by("occurred_on", "id", "sources__title", "sources__id")
+        .values_list(*MILESTONE_VALUES, *SOURCE_VALUES, named=True)
+    )
+
+
+def commitment_values() -> QuerySet:
+    """Every commitment in the list's order, as named rows of COMMITMENT_VALUES, its stored
+    progress and assessment (progress__…, None when not computed) and SOURCE_VALUES."""
+    return Commitment.objects.order_by(
+        "pillar__order", "title", "id", "sources__title", "sources__id"
+    ).values_list(
+        *COMMITMENT_VALUES,
+        *(f"progress__{name}" for name in PROGRESS_VALUES),
+        *SOURCE_VALUES,
+        named=True,
+    )
+
+
 # --- Corrections ------------------------------------------------------------------------
 
 
@@ -161,6 +208,14 @@ def corrections_newer_than(correction: Correction) -> int:
 
 
 # --- One commitment ---------------------------------------------------------------------
+
+# A commitment's page lists its evidence this many entries at a time. Of the other lists
+# that grow, it shows the latest or soonest few and says how many there are: the API's
+# detail, the sub-targets' pages and the corrections log hold them all.
+TIMELINE_PAGE_SIZE = 20
+INHERITED_SHOWN = 10
+UPCOMING_SHOWN = 10
+CORRECTIONS_SHOWN = 10
 
 
 @dataclass
@@ -189,6 +244,10 @@ class CommitmentDetail:
     inherited: list[Milestone] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     last_updated: datetime | None = None
+    timeline_page: Page | None = None
+    inherited_count: int = 0
+    upcoming_count: int = 0
+    corrections_count: int = 0
 
     @property
     def progress(self):
@@ -200,103 +259,199 @@ class CommitmentDetail:
         return progress.assessment if progress else None
 
 
+def count_of(rows: QuerySet) -> Coalesce:
+    """How many of `rows` (filtered on the outer commitment) there are, as a subquery."""
+    per_commitment = rows.order_by().values("commitment_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(per_commitment), 0)
+
+
+def upcoming_milestones(limit: int | None = None) -> Prefetch:
+    upcoming = (
+        Milestone.objects.upcoming().order_by("occurred_on", "id").prefetch_related("sources")
+    )
+    return Prefetch(
+        "milestones",
+        queryset=upcoming[:limit] if limit else upcoming,
+        to_attr="milestones_upcoming",
+    )
+
+
+def correction_log(limit: int | None = None) -> Prefetch:
+    log = Correction.objects.select_related("milestone").order_by("-made_at", "-id")
+    return Prefetch("corrections", queryset=log[:limit] if limit else log, to_attr="correction_log")
+
+
+def commitments_in_detail() -> QuerySet[Commitment]:
+    """Commitments with what both their page and the API's detail show in full."""
+    latest_evidence_change = (
+        Milestone.objects.on_record(today())
+        .filter(commitment=OuterRef("pk"))
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
+    return (
+        commitments()
+        .annotate(evidence_updated_at=Subquery(latest_evidence_change))
+        .prefetch_related(
+            "sources",
+            "sectors",
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.select_related("assessed_by"),
+                to_attr="assessment_history",
+            ),
+            Prefetch(
+                "children", queryset=Commitment.objects.with_progress(), to_attr="sub_targets"
+            ),
+        )
+    )
+
+
+def commitment_page_queryset() -> QuerySet[Commitment]:
+    """Commitments with what their page shows beside the evidence, which it reads a page at
+    a time (evidence_timeline_milestones): the soonest planned events and the latest
+    corrections, with how many there are of each."""
+    return (
+        commitments_in_detail()
+        .annotate(
+            upcoming_count=count_of(Milestone.objects.upcoming().filter(commitment=OuterRef("pk"))),
+            corrections_count=count_of(Correction.objects.filter(commitment=OuterRef("pk"))),
+        )
+        .prefetch_related(upcoming_milestones(UPCOMING_SHOWN), correction_log(CORRECTIONS_SHOWN))
+    )
+
+
 def commitment_queryset() -> QuerySet[Commitment]:
-    as_of = today()
-    return commitments().prefetch_related(
-        "sources",
-        "sectors",
+    """Commitments with all their evidence on record, planned events and corrections, for
+    the API's detail."""
+    return commitments_in_detail().prefetch_related(
         Prefetch(
             "milestones",
-            queryset=Milestone.objects.on_record(as_of)
+            queryset=Milestone.objects.on_record(today())
             .select_related("meeting")
             .prefetch_related("sources"),
             to_attr="milestones_on_record",
         ),
-        Prefetch(
-            "milestones",
-            queryset=Milestone.objects.upcoming()
-            .order_by("occurred_on", "id")
-            .prefetch_related("sources"),
-            to_attr="milestones_upcoming",
-        ),
-        Prefetch(
-            "assessments",
-            queryset=Assessment.objects.select_related("assessed_by"),
-            to_attr="assessment_history",
-        ),
-        Prefetch("children", queryset=Commitment.objects.with_progress(), to_attr="sub_targets"),
-        Prefetch(
-            "corrections",
-            queryset=Correction.objects.select_related("milestone").order_by("-made_at", "-id"),
-            to_attr="correction_log",
-        ),
+        upcoming_milestones(),
+        correction_log(),
     )
 
 
+def evidence_timeline_milestones(commitment: Commitment, as_of: date) -> QuerySet[Milestone]:
+    """A commitment's evidence timeline, newest first: its milestones on record, and the
+    withdrawn ones that stand in their old place as the note of their withdrawal."""
+    on_record = Milestone.objects.on_record(as_of).filter(commitment=commitment)
+    withdrawals = Correction.objects.filter(
+        commitment=commitment, kind=Correction.Kind.WITHDRAWAL
+    ).values("milestone_id")
+    return (
+        Milestone.objects.filter(commitment=commitment)
+        .filter(Q(pk__in=on_record.values("pk")) | Q(status=v.WITHDRAWN, pk__in=withdrawals))
+        .select_related("meeting")
+        .prefetch_related("sources")
+        .order_by("-occurred_on", "-id")
+    )
+
+
+def timeline_place(pk: int) -> tuple[Milestone, int] | None:
+    """A milestone and the page of its commitment's evidence timeline that lists it now, or
+    None when no timeline lists it (a draft, a planned or future event, an unknown id)."""
+    milestone = Milestone.objects.select_related("commitment").filter(pk=pk).first()
+    if milestone is None:
+        return None
+    timeline = evidence_timeline_milestones(milestone.commitment, today())
+    if not timeline.filter(pk=pk).exists():
+        return None
+    newer = timeline.filter(
+        Q(occurred_on__gt=milestone.occurred_on) | Q(occurred_on=milestone.occurred_on, pk__gt=pk)
+    ).count()
+    return milestone, newer // TIMELINE_PAGE_SIZE + 1
+
+
 def evidence_timeline(
-    on_record: list[Milestone],
+    milestones: list[Milestone],
     corrections: list[Correction],
     conversions: dict[int, Conversion],
 ) -> list[MilestoneView]:
-    """On-record milestones with their corrections, and withdrawn ones as notes in their
-    place, newest first. `corrections` is newest first."""
+    """Timeline entries for milestones from evidence_timeline_milestones(), in their order:
+    on-record ones with their conversions and corrections, withdrawn ones as the note of
+    their latest withdrawal. `corrections` is newest first."""
     by_milestone: dict[int, list[Correction]] = {}
     withdrawals: dict[int, Correction] = {}
     for correction in corrections:
-        milestone = correction.milestone
-        if milestone is None:
+        if correction.milestone_id is None:
             continue
         if correction.kind == Correction.Kind.CORRECTION:
-            by_milestone.setdefault(milestone.pk, []).append(correction)
-        elif milestone.status == v.WITHDRAWN:
-            withdrawals.setdefault(milestone.pk, correction)  # the latest withdrawal
-    entries = [
-        MilestoneView(m, conversions.get(m.pk), by_milestone.get(m.pk, [])) for m in on_record
+            by_milestone.setdefault(correction.milestone_id, []).append(correction)
+        else:
+            withdrawals.setdefault(correction.milestone_id, correction)  # the latest
+    return [
+        MilestoneView(
+            m, figure_corrections=by_milestone.get(m.pk, []), withdrawal=withdrawals[m.pk]
+        )
+        if m.status == v.WITHDRAWN and m.pk in withdrawals
+        else MilestoneView(m, conversions.get(m.pk), by_milestone.get(m.pk, []))
+        for m in milestones
     ]
-    entries += [
-        MilestoneView(c.milestone, figure_corrections=by_milestone.get(pk, []), withdrawal=c)
-        for pk, c in withdrawals.items()
-    ]
-    return sorted(entries, key=lambda e: (e.milestone.occurred_on, e.milestone.pk), reverse=True)
 
 
 def last_updated(commitment: Commitment) -> datetime:
     """When anything the commitment's page shows last changed: the commitment itself, its
-    evidence on record, its corrections or its assessments. Reads the prefetched lists."""
+    evidence on record, its corrections or its assessments. Reads what
+    commitment_page_queryset() annotates and prefetches."""
     return max(
         [
             commitment.updated_at,
-            *(m.updated_at for m in commitment.milestones_on_record),
+            *([commitment.evidence_updated_at] if commitment.evidence_updated_at else []),
             *(c.made_at for c in commitment.correction_log),
             *(a.created_at for a in commitment.assessment_history),
         ]
     )
 
 
-def commitment_detail(commitment: Commitment) -> CommitmentDetail:
-    """One commitment with its evidence, conversions, chart history and status sentence.
+def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail:
+    """One commitment with a page of its evidence, conversions, chart history and status
+    sentence.
 
-    `commitment` comes from commitment_queryset(). The conversions are worked out by the
-    same rule the engine applies, so the page shows the rate behind each converted figure.
+    `commitment` comes from commitment_page_queryset(). The conversions are worked out by
+    the same rule the engine applies, so the page shows the rate behind each converted
+    figure. A page of the timeline past its end raises Paginator's EmptyPage.
     """
     as_of = today()
+    timeline = Paginator(evidence_timeline_milestones(commitment, as_of), TIMELINE_PAGE_SIZE)
+    timeline_page = timeline.page(page)
     terms = rules.Terms(**{name: getattr(commitment, name) for name in TERMS_FIELDS})
     conversions: dict[int, Conversion] = {}
     inherited: list[Milestone] = []
+    inherited_count = 0
     if commitment.is_quantitative:
         tree = CommitmentTree()
         family = tree.descendants(commitment.pk)
+        # Unordered: sorting by the model's default order would steer PostgreSQL to walk the
+        # latest-evidence index across every commitment instead of this family's rows.
         facts = facts_by_commitment(
-            Milestone.objects.counted(as_of).filter(commitment_id__in=[commitment.pk, *family])
+            Milestone.objects.counted(as_of)
+            .filter(commitment_id__in=[commitment.pk, *family])
+            .order_by()
         )
         evaluation = rules.evaluate(
             terms, tree.facts_for(commitment.pk, facts), load_rates(), as_of, thresholds()
         )
         conversions = evaluation.conversions
-        if family:
+        counted_from_family = sorted(
+            (
+                (fact.occurred_on, fact.id)
+                for child in family
+                for fact in facts.get(child, ())
+                if fact.id in conversions
+            ),
+            reverse=True,
+        )
+        inherited_count = len(counted_from_family)
+        if counted_from_family:
             inherited = list(
                 on_record_milestones(as_of)
-                .filter(commitment_id__in=family, id__in=list(conversions))
+                .filter(id__in=[pk for _, pk in counted_from_family[:INHERITED_SHOWN]])
                 .order_by("-occurred_on", "-id")
             )
     progress = getattr(commitment, "progress", None)
@@ -326,11 +481,13 @@ def commitment_detail(commitment: Commitment) -> CommitmentDetail:
                 .order_by("as_of")
                 .values_list("as_of", "progress")
             )
+    entries = list(timeline_page.object_list)
+    notes = Correction.objects.filter(
+        commitment=commitment, milestone__in=[m.pk for m in entries]
+    ).order_by("-made_at", "-id")
     return CommitmentDetail(
         commitment=commitment,
-        milestones=evidence_timeline(
-            commitment.milestones_on_record, commitment.correction_log, conversions
-        ),
+        milestones=evidence_timeline(entries, list(notes), conversions),
         upcoming=commitment.milestones_upcoming,
         assessments=commitment.assessment_history,
         children=commitment.sub_targets,
@@ -339,4 +496,8 @@ def commitment_detail(commitment: Commitment) -> CommitmentDetail:
         inherited=inherited,
         corrections=commitment.correction_log,
         last_updated=last_updated(commitment),
+        timeline_page=timeline_page,
+        inherited_count=inherited_count,
+        upcoming_count=commitment.upcoming_count,
+        corrections_count=commitment.corrections_count,
     )

@@ -3,23 +3,70 @@
 Each file imports back with nothing changed (tracker.commitments.imports defines the columns
 and writes the cells). The commitments file adds the computed columns, which the importer
 ignores; the milestones file holds only the milestones on record.
+
+The files stream: rows are read as plain values in chunks and written as they come, so
+memory stays flat however many rows there are, and no file is ever held whole, in memory or
+in the cache.
 """
 
+import csv
+from collections import namedtuple
+from itertools import groupby
+from operator import attrgetter
+
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
+from django.urls import reverse
 
 from tracker.commitments import imports
 from tracker.commitments.models import ExchangeRate
+from tracker.methodology import vocabulary as v
 from tracker.progress import selectors
 
-from .caching import cached_page
+CHUNK_ROWS = 2000  # rows fetched from the database at a time
+CHUNK_CHARS = 64 * 1024  # text handed to the server at a time
 
 
-def csv_response(filename, header, rows):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+class _Lines:
+    """A file for csv.writer whose write() hands the line back instead of keeping it."""
+
+    def write(self, line):
+        return line
+
+
+def csv_chunks(header, rows):
+    """The CSV that imports.write_csv writes, in pieces of about CHUNK_CHARS characters."""
+    writer = csv.writer(_Lines())
+    lines = [writer.writerow(header)]
+    size = len(lines[0])
+    for row in rows:
+        line = writer.writerow([imports.spreadsheet_safe(value) for value in row])
+        lines.append(line)
+        size += len(line)
+        if size >= CHUNK_CHARS:
+            yield "".join(lines)
+            lines, size = [], 0
+    if lines:
+        yield "".join(lines)
+
+
+def csv_response(request, filename, header, rows):
+    # A HEAD request gets the headers only, without reading a single row.
+    body = csv_chunks(header, rows) if request.method != "HEAD" else iter(())
+    response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    imports.write_csv(response, header, rows)
     return response
+
+
+Cited = namedtuple("Cited", "url title")
+
+
+def by_record(values):
+    """Group joined rows into (first row, the sources it cites), one group per record."""
+    for _, rows in groupby(values, key=attrgetter("id")):
+        rows = list(rows)
+        cited = [Cited(r.sources__url, r.sources__title) for r in rows if r.sources__id is not None]
+        yield rows[0], cited
 
 
 COMPUTED_COLUMNS = [
@@ -29,45 +76,84 @@ COMPUTED_COLUMNS = [
 COMMITMENT_COLUMNS = imports.COMMITMENT_COLUMNS + COMPUTED_COLUMNS
 
 
-def commitment_row(c):
-    p = getattr(c, "progress", None)
-    a = p.assessment if p else None
-    return [
-        *imports.commitment_cells(c),
-        *(
-            (imports.plain_number(p.achieved_value), p.progress if c.is_quantitative else "")
-            + (p.stage, p.expected_progress, p.status, p.computed_status)
-            if p
-            else ("",) * 6
-        ),
-        *((a.status, a.reason, a.assessed_on) if a else ("", "", "")),
-        p.last_evidence_on if p else "",
-        p.as_of if p else "",
-        settings.SITE_URL + c.get_absolute_url(),
-    ]
+def commitment_rows(values):
+    """COMMITMENT_COLUMNS from selectors.commitment_values(), as imports.commitment_cells and
+    the stored progress give them; a commitment not computed yet has empty computed cells."""
+    for c, sources in by_record(values):
+        yield [
+            c.slug,
+            c.title,
+            c.pillar__slug,
+            c.agreement__slug or "",
+            c.meeting__slug or "",
+            c.parent__slug or "",
+            c.kind,
+            imports.plain_number(c.target_value),
+            c.target_unit,
+            c.start_date,
+            c.deadline,
+            c.deadline_basis,
+            c.deadline_words,
+            c.weight,
+            c.promised_by,
+            *imports.source_cells(sources),
+            "",
+            imports.plain_number(c.progress__achieved_value),
+            c.progress__progress if c.kind == v.QUANTITATIVE else "",
+            c.progress__stage,
+            c.progress__expected_progress,
+            c.progress__status,
+            c.progress__computed_status,
+            c.progress__assessment__status,
+            c.progress__assessment__reason,
+            c.progress__assessment__assessed_on,
+            c.progress__last_evidence_on,
+            c.progress__as_of,
+            settings.SITE_URL + reverse("public:commitment", args=[c.slug]),
+        ]
 
 
-@cached_page
 def export_commitments(request):
-    rows = (commitment_row(c) for c in selectors.commitments().prefetch_related("sources"))
-    return csv_response("commitments.csv", COMMITMENT_COLUMNS, rows)
+    values = selectors.commitment_values().iterator(chunk_size=CHUNK_ROWS)
+    return csv_response(request, "commitments.csv", COMMITMENT_COLUMNS, commitment_rows(values))
 
 
 MILESTONE_COLUMNS = imports.MILESTONE_COLUMNS
 
 
-@cached_page
+def milestone_rows(values):
+    """MILESTONE_COLUMNS from selectors.on_record_milestone_values(), as
+    imports.milestone_cells gives them."""
+    for m, sources in by_record(values):
+        yield [
+            m.id,
+            m.commitment__slug,
+            m.occurred_on,
+            m.kind,
+            m.title,
+            imports.plain_number(m.amount),
+            m.unit,
+            m.stage,
+            m.status,
+            *imports.source_cells(sources),
+            m.meeting__slug or "",
+            m.withdrawal_reason,
+            "",
+        ]
+
+
 def export_milestones(request):
-    milestones = selectors.on_record_milestones().order_by("occurred_on", "id")
-    rows = (imports.milestone_cells(m) for m in milestones)
-    return csv_response("milestones.csv", MILESTONE_COLUMNS, rows)
+    values = selectors.on_record_milestone_values().iterator(chunk_size=CHUNK_ROWS)
+    return csv_response(request, "milestones.csv", MILESTONE_COLUMNS, milestone_rows(values))
 
 
 RATE_COLUMNS = imports.RATE_COLUMNS
 
 
 def export_exchange_rates(request):
-    # Not cached: a rate for a currency no commitment uses changes no rollup, so it would
-    # not drop the cached page; the table is small.
-    rates = ExchangeRate.objects.order_by("currency", "date")
-    return csv_response("exchange-rates.csv", RATE_COLUMNS, map(imports.rate_cells, rates))
+    rates = (
+        ExchangeRate.objects.order_by("currency", "date")
+        .values_list("date", "currency", "units_per_usd", "is_reference", "note", named=True)
+        .iterator(chunk_size=CHUNK_ROWS)
+    )
+    return csv_response(request, "exchange-rates.csv", RATE_COLUMNS, map(imports.rate_cells, rates))

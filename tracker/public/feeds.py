@@ -42,7 +42,7 @@ class MilestoneFeed(Feed):
         return categories
 
     def item_link(self, item):
-        return f"{item.commitment.get_absolute_url()}#milestone-{item.pk}"
+        return reverse("public:milestone", args=[item.pk])
 
     def item_guid(self, item):
         return f"{settings.SITE_URL}/milestones/{item.pk}"

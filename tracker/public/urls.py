@@ -11,6 +11,7 @@ urlpatterns = [
     path("pillars/<slug:slug>/", views.pillar_detail, name="pillar"),
     path("commitments/", views.commitment_list, name="commitments"),
     path("commitments/<slug:slug>/", views.commitment_detail, name="commitment"),
+    path("milestones/<int:pk>/", views.milestone, name="milestone"),
     path("agreements/", views.agreement_list, name="agreements"),
     path("sources/", views.source_list, name="sources"),
     path("methodology/", views.methodology, name="methodology"),

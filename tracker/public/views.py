@@ -1,7 +1,9 @@
 """Read-only public pages: thin views over the read layer, each a fixed number of queries."""
 
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import BadRequest
+from django.core.paginator import EmptyPage, Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 
 from tracker.methodology import units
 from tracker.methodology import vocabulary as v
@@ -15,6 +17,24 @@ from .caching import cached_page
 PAGE_SIZE = 25
 LATEST_ON_HOME = 8
 LATEST_ON_PILLAR = 5
+
+
+def page_number(request) -> int:
+    """?page= as a whole number of 1 or more (a 400 otherwise); 1 when it is not given."""
+    raw = request.GET.get("page")
+    if raw is None:
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise BadRequest("The page must be a whole number of 1 or more.")
+    return int(raw)
+
+
+def strict_page(paginator, request):
+    """The requested page of a list: a 400 for a malformed number, a 404 past the end."""
+    try:
+        return paginator.page(page_number(request))
+    except EmptyPage:
+        raise Http404("There is no such page.") from None
 
 
 def distributions(group):
@@ -48,10 +68,11 @@ def home(request):
 def pillar_detail(request, slug):
     pillar = get_object_or_404(selectors.pillars(), slug=slug)
     progress = getattr(pillar, "progress", None)
+    commitments = Paginator(selectors.commitments().filter(pillar=pillar), PAGE_SIZE)
     context = {
         "pillar": pillar,
         **distributions(progress),
-        "commitments": selectors.commitments().filter(pillar=pillar),
+        "page": strict_page(commitments, request),
         "latest_milestones": selectors.latest_milestones(LATEST_ON_PILLAR, pillar),
     }
     return render(request, "public/pillar_detail.html", context)
@@ -74,8 +95,12 @@ def commitment_list(request):
 
 @cached_page
 def commitment_detail(request, slug):
-    commitment = get_object_or_404(selectors.commitment_queryset(), slug=slug)
-    detail = selectors.commitment_detail(commitment)
+    number = page_number(request)
+    commitment = get_object_or_404(selectors.commitment_page_queryset(), slug=slug)
+    try:
+        detail = selectors.commitment_detail(commitment, number)
+    except EmptyPage:
+        raise Http404("There is no such page of evidence.") from None
     progress = detail.progress
     chart = None
     if progress is not None and commitment.is_quantitative and commitment.start_date:
@@ -96,6 +121,17 @@ def commitment_detail(request, slug):
         "stages": [(s, v.STAGE_LABELS[s], v.STAGE_MEANINGS[s]) for s in v.STAGES],
     }
     return render(request, "public/commitment_detail.html", context)
+
+
+def milestone(request, pk):
+    """A lasting link to one milestone: the page of its commitment's evidence that lists it
+    now, at its anchor."""
+    place = selectors.timeline_place(pk)
+    if place is None:
+        raise Http404("No public milestone has this number.")
+    found, number = place
+    query = f"?page={number}" if number > 1 else ""
+    return redirect(f"{found.commitment.get_absolute_url()}{query}#milestone-{found.pk}")
 
 
 @cached_page
