@@ -374,3 +374,50 @@ def test_descriptions_are_wrapped_and_indented_for_the_text_part():
     assert all(len(line) <= 40 for line in lines)
     assert all(line.startswith("  ") or line == "" for line in lines)
     assert lines[-1] == "  Second paragraph."
+
+
+def test_a_busy_pillar_lists_ten_new_milestones_and_counts_the_rest():
+    commitments = [commitment(n, MOBILITY) for n in range(1, 14)] + [commitment(20, HEALTH)]
+    week = news(
+        AS_OF,
+        commitments,
+        [milestone(c.id, c.id, IN_WINDOW, IN_WINDOW) for c in commitments],
+    )
+    digest = content.build_digest(frozenset(), week)
+    mobility, health = digest.milestone_listings
+    assert (mobility.pillar, len(mobility.shown), mobility.more) == (MOBILITY, 10, 3)
+    assert [m.commitment_title for m in mobility.shown] == [m.commitment_title for m in
+                                                            digest.milestones[:10]]  # fmt: skip
+    assert (health.pillar, len(health.shown), health.more) == (HEALTH, 1, 0)
+    assert len(digest.milestones) == 14  # the headline still counts every one
+    changes = {listing.pillar: (len(listing.shown), listing.more) for listing in
+               digest.change_listings}  # fmt: skip
+    assert changes == {MOBILITY: (10, 3), HEALTH: (1, 0)}
+
+
+def test_a_pillar_with_nothing_new_has_no_listing():
+    week = news(AS_OF, [commitment(1, MOBILITY)], [milestone(1, 1, IN_WINDOW, IN_WINDOW)])
+    digest = content.build_digest(frozenset(), week)
+    assert [listing.pillar for listing in digest.milestone_listings] == [MOBILITY]
+
+
+def test_then_and_now_agree_with_the_standing_on_each_day_week_after_week():
+    exchange = commitment(1, MOBILITY, target=Decimal(500_000), descendants=(2,))
+    workers = commitment(2, MOBILITY, target=Decimal(50_000))
+    loan = commitment(3, HEALTH, DELIVERABLE, assessments=((date(2025, 10, 1), STALLED),))
+    slow = commitment(4, HEALTH)  # 10% on day one, then falls behind its path
+    everything = [exchange, workers, loan, slow]
+    milestones = [
+        milestone(1, 4, START, START),
+        milestone(2, 2, date(2025, 9, 1), date(2025, 9, 20), amount=Decimal(20_000)),  # late
+        milestone(3, 1, date(2025, 10, 12), date(2025, 9, 10), amount=Decimal(1_000)),  # ahead
+        stage_milestone(4, 3, date(2025, 9, 9), date(2025, 9, 9)),
+        stage_milestone(5, 3, date(2025, 9, 30), date(2025, 10, 2), stage=UNDER_WAY),
+        milestone(6, 2, date(2025, 9, 16), date(2025, 9, 16), unit="USD"),  # not counted
+    ]
+    for weeks in range(12):
+        window = content.window_for(AS_OF + timedelta(weeks=weeks))
+        before, after = content.then_and_now(window, everything, milestones, RATES, LIMITS)
+        args = (everything, milestones, RATES, LIMITS)
+        assert before == content.standing_on(window.before, *args)
+        assert after == content.standing_on(window.end, *args)

@@ -22,13 +22,15 @@ VNU = Path(__file__).resolve().parents[2] / "node_modules/vnu-jar/build/dist/vnu
 def test_digest_pages_and_emails_are_valid_html(two_pillars, client, mailoutbox, tmp_path):
     require_service("vnu-jar (npm ci) and Java", VNU.exists() and bool(shutil.which("java")))
     reader = subscriber("reader@example.org", two_pillars["health"])
-    factories.milestone(
-        two_pillars["clinics"], title="Clinic opens", published_at=IN_WINDOW,
-        description="Opened in **Pune**, see [the report](https://example.org/r).",
-    )  # fmt: skip
+    for n in range(11):  # one more than a pillar lists
+        factories.milestone(
+            two_pillars["clinics"], title=f"Clinic {n} opens", published_at=IN_WINDOW,
+            description="Opened in **Pune**, see [the report](https://example.org/r).",
+        )  # fmt: skip
     client.post("/subscribe/", {"email": "new@example.org"})
     call_command("send_weekly_digest", "--as-of", AS_OF.isoformat(), verbosity=0)
     confirmation, digest = mailoutbox
+    assert "And 1 more new milestone in Health" in digest.body
     confirm = re.search(r"https://tracker\.example(/subscribe/confirm/\S+/)", confirmation.body)[1]
     documents = {
         "confirm": client.get(confirm).content,

@@ -2,16 +2,19 @@
 
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
+from tests.conftest import require_service
 from tracker.digest import sending
 from tracker.digest.models import DigestSend, Subscriber
 from tracker.digest.tasks import send_weekly_digest
@@ -193,6 +196,120 @@ def test_a_failing_address_is_tried_at_most_max_attempts(
     assert (row.status, row.attempts) == ("failed", settings.DIGEST_MAX_ATTEMPTS)
 
 
+@pytest.fixture
+def stopping_backend(settings):
+    settings.EMAIL_BACKEND = "tests.digest.mail_backends.StoppingBackend"
+    yield mail_backends.StoppingBackend.STOP_AT
+    mail_backends.StoppingBackend.STOP_AT.clear()
+
+
+def test_a_run_stopped_mid_batch_gives_back_the_digests_it_had_not_tried(
+    two_pillars, mailoutbox, stopping_backend
+):
+    for n in range(5):
+        subscriber(f"reader{n}@example.org")
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    stopping_backend.add("reader2@example.org")
+    with pytest.raises(SystemExit):
+        send()
+    rows = DigestSend.objects.order_by("subscriber__email")
+    assert list(rows.values_list("subscriber__email", "status", "attempts")) == [
+        ("reader0@example.org", "sent", 1),
+        ("reader1@example.org", "sent", 1),
+        ("reader2@example.org", "pending", 1),  # in flight when it stopped: it may have left
+        ("reader3@example.org", "pending", 0),
+        ("reader4@example.org", "pending", 0),
+    ]
+    stopping_backend.clear()
+    send()
+    assert [m.to[0] for m in mailoutbox] == [
+        "reader0@example.org", "reader1@example.org", "reader3@example.org", "reader4@example.org"
+    ]  # fmt: skip
+
+
+def test_a_failed_digest_given_back_by_a_stopped_run_keeps_its_attempts(
+    two_pillars, mailoutbox, stopping_backend
+):
+    first, second = subscriber("first@example.org"), subscriber("second@example.org")
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    DigestSend.objects.create(subscriber=second, week=AS_OF, status="failed", attempts=1)
+    stopping_backend.add(first.email)
+    with pytest.raises(SystemExit):
+        send()
+    row = DigestSend.objects.get(subscriber=second)
+    assert (row.status, row.attempts) == ("failed", 1)
+
+
+def on_its_own_connection(run):
+    """Run a callable in a thread of its own, closing the connection Django opened for it."""
+    try:
+        return run()
+    finally:
+        connection.close()
+
+
+def at_once(*runs):
+    """Run each callable in its own thread with its own database connection."""
+    with ThreadPoolExecutor(len(runs)) as pool:
+        futures = [pool.submit(on_its_own_connection, run) for run in runs]
+        return [future.result() for future in futures]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_send_each_reader_one_digest(two_pillars, mailoutbox, settings):
+    settings.EMAIL_BACKEND = "tests.digest.mail_backends.MeetingBackend"
+    mail_backends.MeetingBackend.meeting = threading.Barrier(2)
+    readers = sending.CLAIM_BATCH + 20  # two batches: one for each sender
+    with transaction.atomic():
+        for n in range(readers):
+            subscriber(f"reader{n}@example.org")
+    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
+    try:
+        first, second = at_once(*[lambda: sending.send_weekly_digest(AS_OF)] * 2)
+    finally:
+        mail_backends.MeetingBackend.meeting = None
+    assert first.sent and second.sent  # both sent, while the other was sending
+    assert (first.sent + second.sent, first.skipped + second.skipped) == (readers, readers)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        f"reader{n}@example.org" for n in range(readers)
+    )
+    assert set(DigestSend.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_claims_of_the_same_rows_at_once_take_each_row_once(two_pillars):
+    with transaction.atomic():
+        readers = [sending.Recipient(subscriber(f"r{n}@example.org").pk, "") for n in range(50)]
+    ids = [r.subscriber_id for r in readers]
+    for weeks in range(20):
+        week = AS_OF + timedelta(weeks=weeks)
+        sending.queue(week, readers)
+        start = threading.Barrier(2)
+
+        def claim(week=week, start=start):
+            start.wait(timeout=30)
+            return sending.claim(week, ids)
+
+        first, second = at_once(claim, claim)
+        assert not first.keys() & second.keys()
+        assert first.keys() | second.keys() == set(ids)
+        assert set(first.values()) | set(second.values()) == {1}
+
+
+@pytest.mark.postgres  # row locks are PostgreSQL's; SQLite runs one write at a time
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_skips_the_rows_another_sender_holds_without_waiting(two_pillars):
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    readers = [sending.Recipient(subscriber(f"r{n}@example.org").pk, "") for n in range(4)]
+    ids = [r.subscriber_id for r in readers]
+    sending.queue(AS_OF, readers)
+    with ThreadPoolExecutor(1) as pool, transaction.atomic():
+        # Another sender, mid-claim, holds the first two rows.
+        list(DigestSend.objects.select_for_update().filter(subscriber_id__in=ids[:2]))
+        taken = pool.submit(on_its_own_connection, lambda: sending.claim(AS_OF, ids))
+        assert taken.result(timeout=10).keys() == set(ids[2:])
+
+
 def test_the_task_reruns_the_week_while_a_failed_address_has_attempts_left(
     two_pillars, refusing_backend, settings
 ):
@@ -340,31 +457,83 @@ def test_a_sub_targets_amounts_move_its_parents_status_in_the_digest_as_in_the_e
     assert (stored.computed_status, stored.achieved_value) == ("on_track", 20_000)
 
 
-def build_queries(readers: int, pillars) -> int:
-    selections = [(), (pillars["mobility"],), (pillars["health"],), tuple(pillars.values())]
-    Subscriber.objects.all().delete()
+# Seven to load the week, one for the send log, two for the readers, one to queue every
+# 1,000 readers, and for each batch of up to CLAIM_BATCH: claim them, record what was sent.
+SEND_QUERIES = 13
+PREVIEW_QUERIES = 7
+
+
+def readers_of_every_selection(readers: int, pillars) -> None:
+    mobility, health = pillars["mobility"], pillars["health"]
+    selections = [(), (mobility,), (health,), (mobility, health)]
     for n in range(readers):
         subscriber(f"reader{n}@example.org", *selections[n % len(selections)])
-    with CaptureQueriesContext(connection) as queries:
-        batch = sending.prepare_week(AS_OF)
-        messages = list(batch.messages())
-    assert len(messages) == readers
-    return len(queries)
 
 
-def test_building_the_digests_takes_the_same_queries_for_3_and_30_readers(two_pillars):
-    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
-    factories.milestone(two_pillars["clinics"], title="More news", published_at=IN_WINDOW)
-    pillars = {"mobility": two_pillars["mobility"], "health": two_pillars["health"]}
-    assert build_queries(3, pillars) == build_queries(30, pillars)
+@pytest.fixture
+def busy_week(two_pillars):
+    """News in both pillars, on more commitments than the digest lists."""
+    for pillar, commitment in [("mobility", "workers"), ("health", "clinics")]:
+        factories.milestone(two_pillars[commitment], title="News", published_at=IN_WINDOW)
+        for n in range(12):
+            other = factories.commitment(pillar=two_pillars[pillar], title=f"{pillar} {n}")
+            factories.milestone(other, title=f"{pillar} {n} news", amount=5, unit="USD",
+                                published_at=IN_WINDOW)  # fmt: skip
+    return two_pillars
 
 
-def test_each_send_adds_only_its_claim_and_its_record(two_pillars, django_assert_num_queries):
-    factories.milestone(two_pillars["workers"], title="News", published_at=IN_WINDOW)
-    for n in range(10):
-        subscriber(f"reader{n}@example.org")
-    with CaptureQueriesContext(connection) as build:
-        list(sending.prepare_week(AS_OF).messages())
-    DigestSend.objects.all().delete()
-    with django_assert_num_queries(len(build) + 1 + 2 * 10):
+@pytest.mark.parametrize("readers", [10, 100])
+def test_sending_takes_the_same_queries_for_10_and_100_readers(
+    busy_week, readers, django_assert_max_num_queries, mailoutbox
+):
+    readers_of_every_selection(readers, busy_week)
+    with django_assert_max_num_queries(SEND_QUERIES) as queries:
+        report = sending.send_weekly_digest(AS_OF)
+    assert report.sent == readers == len(mailoutbox)
+    assert len(queries) == SEND_QUERIES
+
+
+def test_each_further_batch_of_readers_adds_a_claim_and_a_record(
+    busy_week, django_assert_max_num_queries, mailoutbox
+):
+    readers_of_every_selection(sending.CLAIM_BATCH + 1, busy_week)
+    with django_assert_max_num_queries(SEND_QUERIES + 2):
         sending.send_weekly_digest(AS_OF)
+    assert len(mailoutbox) == sending.CLAIM_BATCH + 1
+
+
+def test_failures_add_one_query_per_batch(
+    busy_week, django_assert_max_num_queries, mailoutbox, refusing_backend
+):
+    readers_of_every_selection(10, busy_week)
+    refusing_backend.update({"reader1@example.org", "reader2@example.org"})
+    with django_assert_max_num_queries(SEND_QUERIES + 1):
+        report = sending.send_weekly_digest(AS_OF)
+    assert (report.sent, report.failed, report.retryable) == (8, 2, 2)
+    errors = dict(
+        DigestSend.objects.filter(status="failed").values_list("subscriber__email", "error")
+    )
+    assert set(errors) == {"reader1@example.org", "reader2@example.org"}
+    for email, error in errors.items():  # each row keeps its own error
+        assert error.startswith("SMTPRecipientsRefused") and email in error
+
+
+def test_the_preview_takes_a_fixed_number_of_queries(busy_week, django_assert_max_num_queries):
+    with django_assert_max_num_queries(PREVIEW_QUERIES):
+        digest, message = sending.preview(AS_OF, frozenset())
+    assert len(digest.milestones) == 26
+    assert "And 5 more new milestones in Mobility" in message.body  # 8 of 13 listed
+    assert "And 6 more new milestones in Health" in message.body  # 7 of 13
+
+
+def test_building_the_digests_takes_the_same_queries_for_3_and_30_readers(busy_week):
+    def build_queries(readers):
+        Subscriber.objects.all().delete()
+        readers_of_every_selection(readers, busy_week)
+        with CaptureQueriesContext(connection) as queries:
+            batch = sending.prepare_week(AS_OF)
+            messages = [sending.reader_message(r, who) for who, r in batch.due()]
+        assert len(messages) == readers
+        return len(queries)
+
+    assert build_queries(3) == build_queries(30)

@@ -18,6 +18,7 @@ The rules:
 - A status change is a commitment whose status then and now differ.
 - Pillar progress then and now is the progress rules' weighted rollup of each side.
 - An empty pillar selection follows every pillar.
+- A digest lists a bounded share of a busy week, and counts the rest (see listing).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from typing import TypeVar
 from tracker.methodology import rules
 from tracker.methodology.vocabulary import STAGE_LABELS, STATUS_LABELS
 from tracker.methodology.wording import human_amount, long_date, percent, plural
+
+from .listing import Listing, listings, summary
 
 Reader = TypeVar("Reader")
 
@@ -200,6 +203,14 @@ class Digest:
         return not self.milestones and not self.changes and not self.pillars_moved
 
     @property
+    def milestone_listings(self) -> tuple[Listing[NewMilestone], ...]:
+        return listings(self.pillars, self.milestones)
+
+    @property
+    def change_listings(self) -> tuple[Listing[StatusChange], ...]:
+        return listings(self.pillars, self.changes)
+
+    @property
     def pillars_moved(self) -> bool:
         return any(figure.changed for figure in self.figures)
 
@@ -244,6 +255,23 @@ def milestone_figure(fact: rules.MilestoneFact) -> str:
     return ""
 
 
+def evidence_of(
+    commitment: CommitmentInfo, facts: Mapping[int, list[rules.MilestoneFact]]
+) -> list[rules.MilestoneFact]:
+    """A commitment's own facts, then its sub-targets' marked inherited."""
+    return list(facts.get(commitment.id, ())) + [
+        rules.MilestoneFact(**{**fact.__dict__, "inherited": True})
+        for child in commitment.descendants
+        for fact in facts.get(child, ())
+    ]
+
+
+def as_shown(commitment: CommitmentInfo, evaluation: rules.Evaluation) -> rules.Evaluation:
+    """The evaluation with the status the public saw that day."""
+    assessed = commitment.assessed_status(evaluation.as_of)
+    return replace(evaluation, status=rules.shown_status(evaluation.status, assessed))
+
+
 def standing_on(
     day: date,
     commitments: Iterable[CommitmentInfo],
@@ -257,17 +285,40 @@ def standing_on(
     for milestone in milestones:
         if milestone.published_on <= day:
             facts[milestone.commitment_id].append(milestone.fact)
-    standing = {}
+    return {
+        c.id: as_shown(c, rules.evaluate(c.terms, evidence_of(c, facts), rates, day, thresholds))
+        for c in commitments
+    }
+
+
+def then_and_now(
+    window: Window,
+    commitments: Iterable[CommitmentInfo],
+    milestones: Iterable[PublishedMilestone],
+    rates: rules.RateTable,
+    thresholds: rules.Thresholds,
+) -> tuple[dict[int, rules.Evaluation], dict[int, rules.Evaluation]]:
+    """`standing_on` the day before the window and on its last day. A commitment with no
+    evidence published in the window has the same evidence on both days, so the rules read
+    it in one pass for the two."""
+    then_day, now_day = window.before, window.end
+    earlier, this_week = defaultdict(list), defaultdict(list)
+    for milestone in milestones:
+        if milestone.published_on <= then_day:
+            earlier[milestone.commitment_id].append(milestone.fact)
+        elif milestone.published_on <= now_day:
+            this_week[milestone.commitment_id].append(milestone.fact)
+    before, after = {}, {}
     for c in commitments:
-        inherited = [
-            rules.MilestoneFact(**{**fact.__dict__, "inherited": True})
-            for child in c.descendants
-            for fact in facts[child]
-        ]
-        evaluation = rules.evaluate(c.terms, facts[c.id] + inherited, rates, day, thresholds)
-        shown = rules.shown_status(evaluation.status, c.assessed_status(day))
-        standing[c.id] = replace(evaluation, status=shown)
-    return standing
+        known, added = evidence_of(c, earlier), evidence_of(c, this_week)
+        if added:
+            then = rules.evaluate(c.terms, known, rates, then_day, thresholds)
+            now = rules.evaluate(c.terms, known + added, rates, now_day, thresholds)
+        else:
+            days = [then_day, now_day]
+            then, now = rules.evaluate_series(c.terms, known, rates, days, thresholds)
+        before[c.id], after[c.id] = as_shown(c, then), as_shown(c, now)
+    return before, after
 
 
 def pillar_progress(
@@ -310,7 +361,7 @@ def new_milestones(
                 title=m.title,
                 occurred_on=m.fact.occurred_on,
                 published_on=m.published_on,
-                description=m.description,
+                description=summary(m.description),
                 figure=milestone_figure(m.fact),
             )
         )
@@ -352,10 +403,14 @@ def week_news(
     rates: rules.RateTable,
     thresholds: rules.Thresholds,
 ) -> WeekNews:
-    """Apply the rules above once for the whole tracker."""
+    """Apply the rules above once for the whole tracker.
+
+    `milestones` holds every milestone published by the window's end that may count or be
+    new; only those published in the window are shown, so only they need a title and a
+    description.
+    """
     pillars_by_id = {p.id: p for p in pillars}
-    before = standing_on(window.before, commitments, milestones, rates, thresholds)
-    after = standing_on(window.end, commitments, milestones, rates, thresholds)
+    before, after = then_and_now(window, commitments, milestones, rates, thresholds)
     progress_before = pillar_progress(commitments, before)
     progress_after = pillar_progress(commitments, after)
     return WeekNews(

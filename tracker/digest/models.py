@@ -78,6 +78,8 @@ class DigestSend(models.Model):
                 fields=["subscriber", "week"], name="one_digest_per_subscriber_week"
             ),
         ]
+        # The log gains a row per reader every week; a run reads only its week's rows.
+        indexes = [models.Index(fields=["week", "status"], name="digestsend_week_status")]
 
     def __str__(self):
         return f"{self.subscriber} · week to {self.week:%d %b %Y} · {self.get_status_display()}"
