@@ -48,6 +48,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The performance benchmark (README, Performance): the small and the large scale, each in a
+# fresh database beside DATABASE_URL's (SQLite files when it is not PostgreSQL), every figure
+# measured a few times; prints the table and writes bench/results/latest.json.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 # Production on this machine: migrations and static files, then the Procfile's web, worker
 # and beat processes until Ctrl-C or one of them stops (then all stop). README, Deployment.
 prod: export DEBUG := false
