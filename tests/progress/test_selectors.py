@@ -52,7 +52,7 @@ def test_only_published_sourced_past_evidence_and_reaffirmations_are_on_record(m
 
 def test_the_commitment_page_lists_planned_events_apart(milestones):
     c, made = milestones
-    detail = selectors.commitment_detail(selectors.commitment_queryset().get(pk=c.pk))
+    detail = selectors.commitment_detail(selectors.commitment_page_queryset().get(pk=c.pk))
     assert {view.milestone for view in detail.milestones} == {made["counted"], made["reaffirmed"]}
     assert detail.upcoming == [made["planned"]]
     assert detail.progress.achieved_value == Decimal(10)
@@ -64,7 +64,7 @@ def test_a_parents_page_lists_its_children_and_their_counted_evidence():
     counted = factories.milestone(child, amount=Decimal(30), unit="persons")
     factories.milestone(child, amount=Decimal(30), unit="persons", sources=[])
     engine.recompute()
-    detail = selectors.commitment_detail(selectors.commitment_queryset().get(pk=parent.pk))
+    detail = selectors.commitment_detail(selectors.commitment_page_queryset().get(pk=parent.pk))
     assert detail.children == [child]
     assert detail.inherited == [counted]
     assert detail.progress.achieved_value == Decimal(30)
@@ -79,6 +79,6 @@ def test_the_commitment_page_lists_every_assessment_newest_first():
         commitment=c, status="stalled", reason="Nothing since.", assessed_on=date(2026, 9, 1)
     )
     engine.recompute([c.id])
-    detail = selectors.commitment_detail(selectors.commitment_queryset().get(pk=c.pk))
+    detail = selectors.commitment_detail(selectors.commitment_page_queryset().get(pk=c.pk))
     assert detail.assessments == [new, old]
     assert detail.assessment == new
