@@ -150,3 +150,20 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a test that asks for pytest-playwright's `page` without the browser mark: it
+    would silently become a browser test, reordered among the transactional ones (which
+    empty every table after them), and the tests after it would lose the migrations' data."""
+    strays = [
+        item.nodeid
+        for item in items
+        if "browser_name" in getattr(getattr(item, "callspec", None), "params", {})
+        and not item.get_closest_marker("browser")
+    ]
+    if strays:
+        raise pytest.UsageError(
+            "these tests ask for a browser (a parameter named `page`?) without "
+            "@pytest.mark.browser: " + ", ".join(strays[:5])
+        )
