@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 FEED_SIZE = PAGE_SIZE
 
 
-@cached_page
+@cached_page(scope="site")
 def correction_list(request):
     page = Paginator(selectors.corrections(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "public/correction_list.html", {"page": page})

@@ -51,7 +51,7 @@ def distributions(group):
     }
 
 
-@cached_page
+@cached_page(scope="site")
 def home(request):
     overall = selectors.overall()
     context = {
@@ -64,7 +64,7 @@ def home(request):
     return render(request, "public/home.html", context)
 
 
-@cached_page
+@cached_page(scope="pillar")
 def pillar_detail(request, slug):
     pillar = get_object_or_404(selectors.pillars(), slug=slug)
     progress = getattr(pillar, "progress", None)
@@ -78,7 +78,7 @@ def pillar_detail(request, slug):
     return render(request, "public/pillar_detail.html", context)
 
 
-@cached_page
+@cached_page(scope="site")
 def commitment_list(request):
     filterset, queryset, valid = selectors.filtered_commitments(request.GET)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -93,7 +93,7 @@ def commitment_list(request):
     return render(request, "public/commitment_list.html", context, status=200 if valid else 400)
 
 
-@cached_page
+@cached_page(scope="commitment")
 def commitment_detail(request, slug):
     number = page_number(request)
     commitment = get_object_or_404(selectors.commitment_page_queryset(), slug=slug)
@@ -134,18 +134,18 @@ def milestone(request, pk):
     return redirect(f"{found.commitment.get_absolute_url()}{query}#milestone-{found.pk}")
 
 
-@cached_page
+@cached_page(scope="site")
 def agreement_list(request):
     context = {"agreements": selectors.agreements(), "meetings": selectors.meetings()}
     return render(request, "public/agreement_list.html", context)
 
 
-@cached_page
+@cached_page(scope="site")
 def source_list(request):
     return render(request, "public/source_list.html", {"sources": selectors.sources()})
 
 
-@cached_page
+@cached_page(scope="site")
 def methodology(request):
     limits = thresholds()
     context = {
