@@ -296,9 +296,13 @@ class MilestoneQuerySet(models.QuerySet):
         return self.filter(status=v.PUBLISHED)
 
     def sourced(self):
-        """Milestones that cite at least one source (an EXISTS, so no duplicate rows)."""
+        """Milestones that cite at least one source (the `sourced` flag their links keep)."""
+        return self.filter(sourced=True)
+
+    def refresh_sourced(self) -> int:
+        """Set `sourced` from the links themselves: whether each milestone cites a source."""
         cites = Milestone.sources.through.objects.filter(milestone_id=OuterRef("pk"))
-        return self.filter(Exists(cites))
+        return self.update(sourced=Exists(cites))
 
     def on_record(self, as_of):
         """Shown publicly as having happened (methodology.rules.is_on_record)."""
@@ -352,6 +356,11 @@ class Milestone(SavedWithItsRollupMark):
         blank=True, help_text="Shown to the public in place of a withdrawn milestone."
     )
     sources = models.ManyToManyField(Source, blank=True, related_name="milestones")
+    # Whether it cites a source, kept with the links by tracker.progress.triggers (every
+    # change of them, from either side, and a source's deletion) so that reading what
+    # counts needs no join of every milestone with every link: that join cost more than
+    # the rest of a full recompute.
+    sourced = models.BooleanField(default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -419,6 +428,10 @@ class Milestone(SavedWithItsRollupMark):
             self.published_at = None
         if self.unit:
             self.unit = normalize_unit(self.unit)
+        if self.pk is not None:
+            # The links may have changed since this instance was read: never write back a
+            # stale flag (a new milestone has no links yet, so False is right).
+            self.sourced = self.sources.exists()
         # What the public saw and is about to see differently: checked here so the admin,
         # imports and the shell all leave a correction with a reason.
         changes = public_changes(self)

@@ -77,27 +77,35 @@ def milestone_changed(sender, instance, **kwargs):
 
 @receiver(m2m_changed, sender=Milestone.sources.through, dispatch_uid="milestone_sources")
 def milestone_sources_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    """Citing or dropping a source decides whether a milestone counts."""
+    """Citing or dropping a source decides whether a milestone counts: its `sourced` flag
+    follows its links in the same transaction, then its commitment is recomputed."""
     if not reverse:
         if action in ("post_add", "post_remove", "post_clear"):
+            Milestone.objects.filter(pk=instance.pk).refresh_sourced()
             schedule_recompute([instance.commitment_id])
         return
     # Edited from the Source side: `instance` is the source. Before a clear the milestones
-    # are still linked, so remember whose figures will change.
+    # are still linked, so remember which they are.
     if action == "pre_clear":
-        instance._cleared_commitments = commitments_citing(instance)
-    elif action == "post_clear":
-        schedule_recompute(getattr(instance, "_cleared_commitments", []))
-    elif action in ("post_add", "post_remove"):
-        ids = Milestone.objects.filter(pk__in=pk_set or ()).values_list("commitment_id", flat=True)
-        schedule_recompute(set(ids))
+        instance._cleared_milestones = list(instance.milestones.values_list("pk", flat=True))
+    elif action in ("post_clear", "post_add", "post_remove"):
+        ids = getattr(instance, "_cleared_milestones", []) if action == "post_clear" else pk_set
+        milestones = Milestone.objects.filter(pk__in=ids or ())
+        milestones.refresh_sourced()
+        schedule_recompute(set(milestones.values_list("commitment_id", flat=True)))
 
 
 @receiver(pre_delete, sender=Source, dispatch_uid="source_deleted_recompute")
 def source_deleted(sender, instance, **kwargs):
     """Deleting a source removes its links without an m2m signal; its milestones may no
-    longer count."""
+    longer count. Their flags are set once the links are gone."""
+    instance._citing_milestones = list(instance.milestones.values_list("pk", flat=True))
     schedule_recompute(commitments_citing(instance))
+
+
+@receiver(post_delete, sender=Source, dispatch_uid="source_deleted_flags")
+def source_gone(sender, instance, **kwargs):
+    Milestone.objects.filter(pk__in=getattr(instance, "_citing_milestones", ())).refresh_sourced()
 
 
 def commitments_citing(source) -> list[int]:

@@ -304,6 +304,8 @@ class Writer:
             "milestone",
             ((m.id, s) for m, i in zip(created, order, strict=True) for s in cited[i]),
         )
+        # Links written in bulk send no signal: set the flag the rules read from them.
+        Milestone.objects.refresh_sourced()
 
     def milestone_row(self, plan: Plan, kind: str, status: str) -> Milestone:
         rng = self.rng
