@@ -250,30 +250,58 @@ def evaluate_series(
             evidence += 1
             last_on = m.occurred_on
 
-        if quantitative:
-            progress = achieved / terms.target_value if terms.target_value else ZERO
-        else:
-            progress = stage_fraction(stage)
-        expected = (
-            expected_progress(terms.start_date, terms.deadline, as_of)
-            if quantitative and terms.start_date and terms.deadline
-            else None
-        )
         results.append(
-            Evaluation(
-                as_of=as_of,
-                achieved_value=achieved if quantitative else None,
-                progress=progress,
-                stage="" if quantitative else stage,
-                expected_progress=expected,
-                status=status_for(terms, progress, stage, evidence, expected, as_of, thresholds),
-                evidence_count=evidence,
-                last_evidence_on=last_on,
-                problems=tuple(problems),
+            standing(
+                terms,
+                as_of,
+                achieved,
+                stage,
+                evidence,
+                last_on,
+                problems,
+                thresholds,
                 conversions=dict(conversions),
-            )
+            )  # fmt: skip
         )
     return results
+
+
+def standing(
+    terms: Terms,
+    as_of: date,
+    achieved: Decimal,
+    stage: str,
+    evidence: int,
+    last_on: date | None,
+    problems: Sequence[str] = (),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    conversions: dict[int, Conversion] | None = None,
+) -> Evaluation:
+    """A commitment's standing on a day, from the counted evidence up to it: the amount
+    achieved in the target unit (quantitative) or the furthest stage (deliverable), how
+    many milestones counted and the date of the last."""
+    quantitative = terms.kind == QUANTITATIVE
+    if quantitative:
+        progress = achieved / terms.target_value if terms.target_value else ZERO
+    else:
+        progress = stage_fraction(stage)
+    expected = (
+        expected_progress(terms.start_date, terms.deadline, as_of)
+        if quantitative and terms.start_date and terms.deadline
+        else None
+    )
+    return Evaluation(
+        as_of=as_of,
+        achieved_value=achieved if quantitative else None,
+        progress=progress,
+        stage="" if quantitative else stage,
+        expected_progress=expected,
+        status=status_for(terms, progress, stage, evidence, expected, as_of, thresholds),
+        evidence_count=evidence,
+        last_evidence_on=last_on,
+        problems=tuple(problems),
+        conversions=conversions or {},
+    )
 
 
 def evaluate(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from babel.numbers import list_currencies
@@ -13,6 +13,7 @@ from babel.numbers import list_currencies
 CURRENCY_CODES = frozenset(list_currencies())
 BASE_CURRENCY = "USD"
 ONE = Decimal(1)
+ONE_DAY = timedelta(days=1)
 
 
 def normalize_unit(unit: str) -> str:
@@ -64,6 +65,19 @@ class RateTable:
             return None
         index = bisect.bisect_right(dates, on) - 1
         return self._rates[currency][max(index, 0)]
+
+    def daily(self, until: date) -> Iterator[tuple[str, date, Decimal]]:
+        """(currency, day, units per USD) for every day from each currency's first rate to
+        `until`: the rate the rule uses that day. Before the first rate the rule uses the
+        first; earliest() gives those."""
+        for currency, dates in self._dates.items():
+            day = dates[0]
+            while day <= until:
+                yield currency, day, self.rate(currency, day).units_per_usd
+                day += ONE_DAY
+
+    def earliest(self) -> Iterator[Rate]:
+        return (rows[0] for rows in self._rates.values())
 
     def units_per_usd(self, currency: str, on: date) -> Decimal | None:
         rate = self.rate(currency, on)

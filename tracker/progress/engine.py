@@ -20,7 +20,9 @@ from django.utils import timezone
 
 from tracker.commitments.models import Assessment, Commitment, Milestone, Pillar
 from tracker.methodology import rules
+from tracker.methodology.vocabulary import ANNOUNCED, DELIVERABLE
 
+from . import totals
 from .inputs import (
     TERMS_FIELDS,
     CommitmentTree,
@@ -36,8 +38,10 @@ from .models import (
     PillarProgress,
     RollupMark,
 )
+from .writes import upsert
 
 logger = logging.getLogger(__name__)
+NO_TOTALS = totals.Totals(rules.ZERO, ANNOUNCED, 0, None, irregular=False)
 
 # Sent after rollups change, so caches of public pages can be dropped.
 rollups_changed = Signal()
@@ -125,19 +129,46 @@ def compute(
         milestones = milestones.filter(commitment_id__in=tree.with_descendants(targets))
 
     terms = {row["id"]: terms_from(row) for row in commitments.values("id", *TERMS_FIELDS)}
+    limits = thresholds()
+    # The day's figures alone: summed in SQL where the database can (totals.py), and by the
+    # rules for the commitments with anything the rules would report.
+    summed = {}
+    if not rebuild_history and totals.supported():
+        summed = totals.totals_by_commitment(
+            as_of, tree, None if commitment_ids is None else set(terms)
+        )
+        by_rules = {cid for cid, found in summed.items() if found.irregular}
+        milestones = milestones.filter(commitment_id__in=tree.with_descendants(by_rules))
+        summed = {cid: found for cid, found in summed.items() if cid not in by_rules}
+        summed.update({cid: NO_TOTALS for cid in terms.keys() - by_rules - summed.keys()})
     facts = facts_by_commitment(milestones)
     assessments = latest_assessments(terms, as_of)
     rates = load_rates()
-    limits = thresholds()
     quiet_days = settings.EVIDENCE_QUIET_DAYS
     now = timezone.now()
     current, history = [], []
     for cid, commitment_terms in terms.items():
-        own_facts = tree.facts_for(cid, facts)
-        days = (
-            rules.progress_dates(commitment_terms, own_facts, as_of) if rebuild_history else [as_of]
-        )
-        series = rules.evaluate_series(commitment_terms, own_facts, rates, days, limits)
+        if (found := summed.get(cid)) is not None:
+            stage = found.stage if commitment_terms.kind == DELIVERABLE else ANNOUNCED
+            series = [
+                rules.standing(
+                    commitment_terms,
+                    as_of,
+                    found.achieved,
+                    stage,
+                    found.evidence,
+                    found.last_on,
+                    thresholds=limits,
+                )  # fmt: skip
+            ]
+        else:
+            own_facts = tree.facts_for(cid, facts)
+            days = (
+                rules.progress_dates(commitment_terms, own_facts, as_of)
+                if rebuild_history
+                else [as_of]
+            )
+            series = rules.evaluate_series(commitment_terms, own_facts, rates, days, limits)
         latest = series[-1]
         assessment_id, assessed_status, assessed_on = assessments.get(cid, (None, None, None))
         current.append(
@@ -200,21 +231,28 @@ def store(result: Computation) -> int:
             if now_versions.get(row.commitment_id) == result.read_versions.get(row.commitment_id)
         }
         current = [row for row in result.current if row.commitment_id in fresh]
-        CommitmentProgress.objects.bulk_create(
-            current,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["commitment"],
-            update_fields=PROGRESS_FIELDS,
-        )
-        write_history([p for p in result.history if p.commitment_id in fresh], result)
-        RollupMark.objects.filter(commitment_id__in=fresh).update(
-            done_version=F("version"), marked_at=None
-        )
+        changed = changed_rows(current, everything=result.targets is None)
+        upsert(CommitmentProgress, changed, ["commitment"], PROGRESS_FIELDS)
+        if result.rebuild_history:
+            write_history([p for p in result.history if p.commitment_id in fresh], result)
+        else:
+            # The day's point of each commitment whose figures changed; the others' is
+            # already stored with the figures it would repeat.
+            moved = {row.commitment_id for row in changed}
+            points = [p for p in result.history if p.commitment_id in moved]
+            upsert(CommitmentProgressHistory, points, ["commitment", "as_of"], HISTORY_FIELDS)
+        marks = RollupMark.objects.all()
+        if result.targets is None:  # every mark was read: name the few that moved, if any
+            marks = marks.exclude(commitment_id__in=now_versions.keys() - fresh)
+        else:
+            marks = marks.filter(commitment_id__in=fresh)
+        marks.update(done_version=F("version"), marked_at=None)
         refresh_groups(result.as_of, result.computed_at)
 
     skipped = len(result.current) - len(current)
-    transaction.on_commit(lambda: rollups_changed.send(sender=recompute))
+    # Which commitments' pages may have changed (None: any of them).
+    touched = None if result.targets is None else fresh
+    transaction.on_commit(lambda: rollups_changed.send(sender=recompute, commitment_ids=touched))
     logger.info(
         "recomputed %d commitments as of %s (%d changed meanwhile, left for their own recompute)",
         len(current), result.as_of, skipped,
@@ -225,37 +263,51 @@ def store(result: Computation) -> int:
 HISTORY_FIELDS = ["achieved_value", "progress", "stage", "expected_progress", "status"]
 
 
+def changed_rows(rows: list[CommitmentProgress], everything: bool) -> list[CommitmentProgress]:
+    """The rows whose figures differ from those stored: a rerun on the same day writes
+    nothing, and computed_at stays the time these figures were first computed. With
+    `everything`, the rows are every commitment's, so every stored row is read."""
+    attnames = [
+        CommitmentProgress._meta.get_field(name).attname
+        for name in PROGRESS_FIELDS
+        if name != "computed_at"
+    ]
+    stored = CommitmentProgress.objects.all()
+    if not everything:
+        stored = stored.filter(commitment_id__in=[row.commitment_id for row in rows])
+    stored = {cid: tuple(values) for cid, *values in stored.values_list("commitment_id", *attnames)}
+    return [
+        row
+        for row in rows
+        if stored.get(row.commitment_id) != tuple(getattr(row, name) for name in attnames)
+    ]
+
+
 def write_history(points: list[CommitmentProgressHistory], result: Computation) -> None:
     """Write only the chart points that changed: a rebuild also deletes the days that are
     no longer points. Most recomputes change a few points of a few commitments, so writing
     (and deleting) everything again cost far more than reading what is there."""
-    stored = CommitmentProgressHistory.objects.filter(
-        commitment_id__in={p.commitment_id for p in points}
-    )
-    if not result.rebuild_history:
-        stored = stored.filter(as_of=result.as_of)
+    owners = {p.commitment_id for p in points}
+    stored = CommitmentProgressHistory.objects.all()
+    if result.targets is not None:  # else every row is read, without a list of ids
+        stored = stored.filter(commitment_id__in=owners)
     existing = {
         (cid, day): (pk, tuple(values))
         for pk, cid, day, *values in stored.values_list(
             "id", "commitment_id", "as_of", *HISTORY_FIELDS
         )
+        if cid in owners  # a commitment changed meanwhile keeps its points
     }
     changed = []
     for point in points:
         old = existing.pop((point.commitment_id, point.as_of), None)
         if old is None or old[1] != tuple(getattr(point, f) for f in HISTORY_FIELDS):
             changed.append(point)
-    if result.rebuild_history and existing:
+    if existing:
         gone = [pk for pk, _ in existing.values()]
         for start in range(0, len(gone), 1000):
             CommitmentProgressHistory.objects.filter(id__in=gone[start : start + 1000]).delete()
-    CommitmentProgressHistory.objects.bulk_create(
-        changed,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["commitment", "as_of"],
-        update_fields=HISTORY_FIELDS,
-    )
+    upsert(CommitmentProgressHistory, changed, ["commitment", "as_of"], HISTORY_FIELDS)
 
 
 PROGRESS_FIELDS = [

@@ -1,0 +1,156 @@
+"""The SQL totals (tracker/progress/totals.py) against the rules they stand in for.
+
+The engine computes the day's figures from SQL sums on PostgreSQL and from the rules
+milestone by milestone when it rebuilds the chart history; both must store the same current
+figures for every commitment, whatever the evidence holds.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+from tests.conftest import require_service
+from tracker.commitments.models import Commitment, ExchangeRate, Milestone
+from tracker.ops.synthetic import generate
+from tracker.progress import engine, totals
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+AS_OF = date(2026, 11, 25)
+FIELDS = (
+    "achieved_value", "progress", "stage", "expected_progress", "computed_status",
+    "counted_milestones", "last_evidence_on", "problems",
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def on_postgresql(db):
+    require_service("PostgreSQL (DATABASE_URL)", totals.supported())
+
+
+def figures(computation):
+    return {
+        row.commitment_id: {name: getattr(row, name) for name in FIELDS}
+        for row in computation.current
+    }
+
+
+def assert_sql_agrees_with_rules(as_of=AS_OF):
+    by_sql = engine.compute(None, as_of, rebuild_history=False)
+    by_rules = engine.compute(None, as_of, rebuild_history=True)
+    assert by_sql.current and len(by_sql.current) == Commitment.objects.count()
+    assert figures(by_sql) == figures(by_rules)
+    return figures(by_sql)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_synthetic_data_sums_to_the_rules_figures(seed):
+    generate(commitments=40, milestones=1_500, subscribers=0, seed=seed)
+    found = assert_sql_agrees_with_rules()
+    # The data exercises what the SQL does: conversions, sub-targets, stages.
+    assert any(f["achieved_value"] for f in found.values())
+    assert any(f["stage"] not in ("", "announced") for f in found.values())
+    assert Milestone.objects.exclude(unit="").exclude(unit=F("commitment__target_unit")).exists()
+
+
+def yen_target(**fields):
+    return factories.commitment(
+        target_value=Decimal("1000000"), target_unit="JPY", start_date=date(2025, 8, 29),
+        deadline=date(2030, 8, 29), **fields,
+    )  # fmt: skip
+
+
+def rate(currency, on, value):
+    ExchangeRate.objects.create(currency=currency, date=on, units_per_usd=Decimal(value))
+
+
+def test_rates_are_taken_as_the_rules_take_them():
+    """The latest rate on or before the day, else the earliest; USD is 1; a day between two
+    rates takes the older; a day after the last takes the last."""
+    rate("JPY", date(2025, 9, 1), "147.5")
+    rate("JPY", date(2025, 10, 1), "150.25")
+    rate("INR", date(2025, 9, 15), "83.1")
+    target = yen_target()
+    for day, amount, unit in [
+        (date(2025, 8, 30), "100", "USD"),  # before every rate: the earliest JPY rate
+        (date(2025, 9, 1), "1000", "INR"),  # before INR's first rate
+        (date(2025, 9, 20), "333.33", "INR"),  # between JPY's two rates
+        (date(2026, 3, 1), "7", "USD"),  # after the last rate
+        (date(2026, 3, 2), "500", "JPY"),
+    ]:
+        factories.milestone(target, occurred_on=day, amount=Decimal(amount), unit=unit)
+    found = assert_sql_agrees_with_rules()
+    assert found[target.pk]["counted_milestones"] == 5
+    assert found[target.pk]["problems"] == []
+
+
+def test_commitments_with_problems_are_worded_by_the_rules():
+    rate("JPY", date(2025, 9, 1), "150")
+    no_amount, wrong_unit, no_rate = (yen_target() for _ in range(3))
+    factories.milestone(no_amount, amount=None, unit="JPY")
+    factories.milestone(no_amount, amount=Decimal(5), unit="JPY")
+    factories.milestone(wrong_unit, amount=Decimal(5), unit="persons")
+    factories.milestone(no_rate, amount=Decimal(5), unit="EUR")
+    plan = factories.commitment(kind="deliverable", target_value=None, target_unit="")
+    factories.milestone(plan, stage="", amount=None, unit="")
+    factories.milestone(plan, stage="under_way", amount=None, unit="")
+    found = assert_sql_agrees_with_rules()
+    assert found[no_amount.pk]["counted_milestones"] == 1
+    assert "has no amount" in found[no_amount.pk]["problems"][0]
+    assert "cannot be added" in found[wrong_unit.pk]["problems"][0]
+    assert "no exchange rate for EUR" in found[no_rate.pk]["problems"][0]
+    assert found[plan.pk]["stage"] == "under_way"
+    assert "names no stage" in found[plan.pk]["problems"][0]
+
+
+def test_sub_targets_count_towards_their_parent_when_the_units_add_up():
+    rate("JPY", date(2025, 9, 1), "150")
+    parent = yen_target()
+    in_dollars = factories.commitment(
+        parent=parent, target_value=Decimal(100), target_unit="USD", pillar=parent.pillar
+    )
+    people = factories.commitment(
+        parent=in_dollars, target_value=Decimal(10), target_unit="persons", pillar=parent.pillar
+    )
+    stages = factories.commitment(
+        parent=parent, kind="deliverable", target_value=None, target_unit="", pillar=parent.pillar
+    )
+    factories.milestone(in_dollars, amount=Decimal(40), unit="USD")
+    factories.milestone(people, amount=Decimal(3), unit="persons")  # never adds to money
+    factories.milestone(people, amount=None, unit="persons")  # a problem of `people` only
+    factories.milestone(stages, stage="complete", amount=None, unit="")
+    found = assert_sql_agrees_with_rules()
+    assert found[parent.pk]["achieved_value"] == Decimal(6000)
+    assert found[parent.pk]["counted_milestones"] == 1
+    assert found[parent.pk]["problems"] == []
+    assert found[people.pk]["problems"]
+
+
+def test_only_counted_evidence_is_summed():
+    """Drafts, withdrawals, reaffirmations, planned events, unsourced and future milestones
+    move nothing, in SQL as in the rules."""
+    target = yen_target()
+    counted = factories.milestone(target, amount=Decimal(10), unit="JPY")
+    factories.milestone(target, amount=Decimal(1), unit="JPY", status="draft")
+    factories.milestone(target, kind="reaffirmed")  # neither may carry an amount
+    factories.milestone(target, kind="planned", occurred_on=AS_OF - timedelta(days=1))
+    factories.milestone(target, amount=Decimal(1), unit="JPY", sources=[])
+    factories.milestone(
+        target, amount=Decimal(1), unit="JPY", occurred_on=AS_OF + timedelta(days=1)
+    )
+    found = assert_sql_agrees_with_rules()
+    assert found[target.pk]["achieved_value"] == Decimal(10)
+    assert found[target.pk]["last_evidence_on"] == counted.occurred_on
+
+
+def test_the_milestones_are_read_in_one_query():
+    yen_target()
+    tree = engine.CommitmentTree()
+    with CaptureQueriesContext(connection) as queries:
+        totals.totals_by_commitment(AS_OF, tree)
+    reads = [q["sql"] for q in queries if '"commitments_milestone"' in q["sql"]]
+    assert len(reads) == 1
