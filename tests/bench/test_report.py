@@ -49,3 +49,11 @@ def test_a_result_without_a_figure_says_which(measured):
         "trivial_rps",
         "pages./.large.queries",
     ]
+
+
+def test_the_export_is_timed_to_its_first_byte_and_to_its_last(measured):
+    export = measured["scales"]["small"]["pages"]["/export/milestones.csv"]
+    assert export["streamed"] is True
+    assert 0 < export["s"] <= export["whole_s"]
+    assert measured["export_whole_s"]["large"] == export["whole_s"]
+    assert "to the first byte" in report.table(measured)
