@@ -84,7 +84,7 @@ class Computation:
     targets: set[int] | None  # None: every commitment
     read_versions: dict[int, int]
     current: list[CommitmentProgress]
-    history: list[CommitmentProgressHistory]
+    history: list[tuple]  # HISTORY_COLUMNS
     rebuild_history: bool
     computed_at: datetime
 
@@ -192,15 +192,17 @@ def compute(
                 problems=list(latest.problems),
             )
         )
+        # Plain tuples (HISTORY_COLUMNS): at 70,000 points, model instances cost more than
+        # the rules that computed them.
         history.extend(
-            CommitmentProgressHistory(
-                commitment_id=cid,
-                as_of=point.as_of,
-                achieved_value=_quantize(point.achieved_value, 4),
-                progress=_quantize(point.progress, 6),
-                stage=point.stage,
-                expected_progress=_quantize(point.expected_progress, 6),
-                status=point.status,
+            (
+                cid,
+                point.as_of,
+                _quantize(point.achieved_value, 4),
+                _quantize(point.progress, 6),
+                point.stage,
+                _quantize(point.expected_progress, 6),
+                point.status,
             )
             for point in series
         )
@@ -232,15 +234,16 @@ def store(result: Computation) -> int:
         }
         current = [row for row in result.current if row.commitment_id in fresh]
         changed = changed_rows(current, everything=result.targets is None)
-        upsert(CommitmentProgress, changed, ["commitment"], PROGRESS_FIELDS)
+        columns = ["commitment", *PROGRESS_FIELDS]
+        upsert(CommitmentProgress, columns, [row_values(row, columns) for row in changed], 1)
         if result.rebuild_history:
-            write_history([p for p in result.history if p.commitment_id in fresh], result)
+            write_history([p for p in result.history if p[0] in fresh], result)
         else:
             # The day's point of each commitment whose figures changed; the others' is
             # already stored with the figures it would repeat.
             moved = {row.commitment_id for row in changed}
-            points = [p for p in result.history if p.commitment_id in moved]
-            upsert(CommitmentProgressHistory, points, ["commitment", "as_of"], HISTORY_FIELDS)
+            points = [p for p in result.history if p[0] in moved]
+            upsert(CommitmentProgressHistory, HISTORY_COLUMNS, points, 2)
         marks = RollupMark.objects.all()
         if result.targets is None:  # every mark was read: name the few that moved, if any
             marks = marks.exclude(commitment_id__in=now_versions.keys() - fresh)
@@ -261,6 +264,12 @@ def store(result: Computation) -> int:
 
 
 HISTORY_FIELDS = ["achieved_value", "progress", "stage", "expected_progress", "status"]
+HISTORY_COLUMNS = ["commitment", "as_of", *HISTORY_FIELDS]
+
+
+def row_values(row, columns: list[str]) -> tuple:
+    meta = type(row)._meta
+    return tuple(getattr(row, meta.get_field(name).attname) for name in columns)
 
 
 def changed_rows(rows: list[CommitmentProgress], everything: bool) -> list[CommitmentProgress]:
@@ -283,11 +292,11 @@ def changed_rows(rows: list[CommitmentProgress], everything: bool) -> list[Commi
     ]
 
 
-def write_history(points: list[CommitmentProgressHistory], result: Computation) -> None:
+def write_history(points: list[tuple], result: Computation) -> None:
     """Write only the chart points that changed: a rebuild also deletes the days that are
     no longer points. Most recomputes change a few points of a few commitments, so writing
     (and deleting) everything again cost far more than reading what is there."""
-    owners = {p.commitment_id for p in points}
+    owners = {p[0] for p in points}
     stored = CommitmentProgressHistory.objects.all()
     if result.targets is not None:  # else every row is read, without a list of ids
         stored = stored.filter(commitment_id__in=owners)
@@ -300,14 +309,14 @@ def write_history(points: list[CommitmentProgressHistory], result: Computation) 
     }
     changed = []
     for point in points:
-        old = existing.pop((point.commitment_id, point.as_of), None)
-        if old is None or old[1] != tuple(getattr(point, f) for f in HISTORY_FIELDS):
+        old = existing.pop(point[:2], None)
+        if old is None or old[1] != point[2:]:
             changed.append(point)
     if existing:
         gone = [pk for pk, _ in existing.values()]
         for start in range(0, len(gone), 1000):
             CommitmentProgressHistory.objects.filter(id__in=gone[start : start + 1000]).delete()
-    upsert(CommitmentProgressHistory, changed, ["commitment", "as_of"], HISTORY_FIELDS)
+    upsert(CommitmentProgressHistory, HISTORY_COLUMNS, changed, 2)
 
 
 PROGRESS_FIELDS = [

@@ -51,10 +51,13 @@ def fact_from(row: Mapping, sourced: bool = True) -> rules.MilestoneFact:
 
 
 def facts_by_commitment(milestones: QuerySet) -> dict[int, list[rules.MilestoneFact]]:
-    """Facts of sourced milestones grouped by commitment, in one streamed query."""
+    """Facts of sourced milestones grouped by commitment, in one streamed query (unordered:
+    the rules sort what they need, and the default order made PostgreSQL walk an index)."""
     facts = defaultdict(list)
-    for row in milestones.values(*FACT_FIELDS).iterator(chunk_size=5000):
-        facts[row["commitment_id"]].append(fact_from(row))
+    fact = rules.MilestoneFact
+    rows = milestones.order_by().values_list(*FACT_FIELDS).iterator(chunk_size=5000)
+    for pk, cid, occurred_on, status, kind, amount, unit, stage in rows:
+        facts[cid].append(fact(pk, occurred_on, status, kind, amount, unit, stage))
     return facts
 
 

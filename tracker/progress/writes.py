@@ -15,40 +15,37 @@ from psycopg.types.json import Jsonb
 
 
 def upsert(
-    model: type[models.Model],
-    rows: Sequence[models.Model],
-    unique: Sequence[str],
-    fields: Sequence[str],
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple], unique: int
 ) -> None:
-    """Insert the rows, or update `fields` of the rows whose `unique` fields already exist."""
+    """Insert the rows (tuples of the named fields' values), or update the rows whose first
+    `unique` fields already exist with the rest."""
     if not rows:
         return
+    fields = [model._meta.get_field(name) for name in columns]
     if connection.vendor != "postgresql":
+        names = [field.attname for field in fields]
         model.objects.bulk_create(
-            rows, batch_size=1000, update_conflicts=True, unique_fields=unique,
-            update_fields=fields,
-        )  # fmt: skip
+            [model(**dict(zip(names, row, strict=True))) for row in rows],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=columns[:unique],
+            update_fields=columns[unique:],
+        )
         return
-    columns = [model._meta.get_field(name) for name in (*unique, *fields)]
     arrays, casts = [], []
-    for field in columns:
-        values = [getattr(row, field.attname) for row in rows]
+    for index, field in enumerate(fields):
+        values = [row[index] for row in rows]
         if isinstance(field, models.JSONField):
             values = [None if value is None else Jsonb(value) for value in values]
         arrays.append(values)
         casts.append(f"%s::{field.db_type(connection)}[]")
     quote = connection.ops.quote_name
-    names = ", ".join(quote(field.column) for field in columns)
+    names = [quote(field.column) for field in fields]
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(names)}) "
         f"SELECT * FROM unnest({', '.join(casts)}) "
-        f"ON CONFLICT ({', '.join(quote(model._meta.get_field(n).column) for n in unique)}) "
-        f"DO UPDATE SET "
-        + ", ".join(
-            f"{quote(model._meta.get_field(n).column)} = EXCLUDED."
-            f"{quote(model._meta.get_field(n).column)}"
-            for n in fields
-        )
+        f"ON CONFLICT ({', '.join(names[:unique])}) DO UPDATE SET "
+        + ", ".join(f"{name} = EXCLUDED.{name}" for name in names[unique:])
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
