@@ -52,24 +52,25 @@ WITH grouped AS (
            CASE WHEN m.unit = c.target_unit OR c.kind <> %(quantitative)s THEN NULL
                 ELSE m.occurred_on END AS day,
            SUM(m.amount) AS amount, COUNT(*) AS n, COUNT(m.amount) AS n_amount,
-           MAX(array_position(%(stages)s::text[], m.stage::text)) AS rank,
-           COUNT(array_position(%(stages)s::text[], m.stage::text)) AS n_rank,
+           MAX(array_position({stages}, m.stage::text)) AS rank,
+           COUNT(array_position({stages}, m.stage::text)) AS n_rank,
            MAX(m.occurred_on) AS last_on
     FROM ({counted}) m
-    JOIN unnest(%(ancestors)s::bigint[], %(descendants)s::bigint[]) t(ancestor, descendant)
+    JOIN unnest(string_to_array(%(ancestors)s, ',')::bigint[],
+                string_to_array(%(descendants)s, ',')::bigint[]) t(ancestor, descendant)
          ON t.descendant = m.commitment_id
     JOIN {commitments} c ON c.id = t.ancestor
     WHERE t.ancestor = m.commitment_id
        OR c.kind = %(quantitative)s
           AND (m.unit = c.target_unit
-               OR m.unit = ANY(%(currencies)s) AND c.target_unit = ANY(%(currencies)s))
+               OR m.unit = ANY({currencies}) AND c.target_unit = ANY({currencies}))
     GROUP BY c.id, m.unit, day
 ),
 valued AS (
     SELECT g.target_id, g.n, g.last_on, g.rank, g.n_rank, g.kind,
            CASE WHEN g.kind <> %(quantitative)s OR g.n_amount < g.n THEN NULL
                 WHEN g.unit = g.target_unit THEN g.amount
-                WHEN g.unit = ANY(%(currencies)s) AND g.target_unit = ANY(%(currencies)s)
+                WHEN g.unit = ANY({currencies}) AND g.target_unit = ANY({currencies})
                 THEN (g.amount * CASE WHEN g.target_unit = %(base)s THEN 1
                                       ELSE COALESCE(td.units_per_usd, tf.units_per_usd) END
                      )::numeric(60, 24)
@@ -89,10 +90,19 @@ GROUP BY target_id
 """
 # Subqueries rather than WITH: a CTE read twice is materialized, which PostgreSQL will not
 # scan in parallel, and the grouping above is the part worth two workers.
-DAY_RATE = """(SELECT * FROM unnest(%(rate_currencies)s::text[], %(rate_days)s::date[],
-    %(rate_values)s::numeric[]) AS r(currency, day, units_per_usd))"""
-FIRST_RATE = """(SELECT * FROM unnest(%(first_currencies)s::text[], %(first_values)s::numeric[])
-                AS r(currency, units_per_usd))"""
+DAY_RATE = """(SELECT * FROM unnest(string_to_array(%(rate_currencies)s, ','),
+    string_to_array(%(rate_days)s, ',')::date[], string_to_array(%(rate_values)s, ',')::numeric[])
+    AS r(currency, day, units_per_usd))"""
+FIRST_RATE = """(SELECT * FROM unnest(string_to_array(%(first_currencies)s, ','),
+    string_to_array(%(first_values)s, ',')::numeric[]) AS r(currency, units_per_usd))"""
+# Lists go as one comma-separated string each, split by the server: psycopg quotes a
+# Python list element by element, which cost more than the query's own grouping.
+CURRENCIES = "string_to_array(%(currencies)s, ',')"
+STAGES_ARRAY = "string_to_array(%(stages)s, ',')"
+
+
+def joined(values) -> str:
+    return ",".join(map(str, values))
 
 
 def totals_by_commitment(
@@ -119,6 +129,8 @@ def totals_by_commitment(
         commitments=Commitment._meta.db_table,
         day_rate=DAY_RATE,
         first_rate=FIRST_RATE,
+        currencies=CURRENCIES,
+        stages=STAGES_ARRAY,
         counted=sql % tuple(f"%({name})s" for name in names),
     )
     rates = load_rates()
@@ -126,16 +138,16 @@ def totals_by_commitment(
     earliest = list(rates.earliest())
     params = {
         **names,
-        "ancestors": ancestors,
-        "descendants": descendants,
-        "rate_currencies": list(daily[0]),
-        "rate_days": list(daily[1]),
-        "rate_values": list(daily[2]),
-        "first_currencies": [rate.currency for rate in earliest],
-        "first_values": [rate.units_per_usd for rate in earliest],
-        "currencies": sorted(CURRENCY_CODES),
+        "ancestors": joined(ancestors),
+        "descendants": joined(descendants),
+        "rate_currencies": joined(daily[0]),
+        "rate_days": joined(daily[1]),
+        "rate_values": joined(daily[2]),
+        "first_currencies": joined(rate.currency for rate in earliest),
+        "first_values": joined(rate.units_per_usd for rate in earliest),
+        "currencies": joined(sorted(CURRENCY_CODES)),
         "base": BASE_CURRENCY,
-        "stages": list(STAGES),
+        "stages": joined(STAGES),
         "quantitative": QUANTITATIVE,
     }
     found = {}
