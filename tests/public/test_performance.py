@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
+from tests.public.builders import correct_and_withdraw
 from tracker.commitments.models import (
     Assessment,
     Commitment,
@@ -117,6 +118,7 @@ def build(n_commitments):
         Milestone.sources.through(milestone_id=m.id, source_id=source.id)
         for m in [*sourced, *withdrawn]
     )
+    Milestone.objects.refresh_sourced()  # links made in bulk send no signal to keep the flag
     corrected = [m for m in sourced if m.title == "M 1"]
     Correction.objects.bulk_create(
         [
@@ -143,6 +145,9 @@ def build(n_commitments):
     }
 
 
+# Every commitment's page, whatever its kind and shape (see the shapes test below).
+COMMITMENT_PAGE_QUERIES = 15
+
 # Every public page, feed, export and API address, with the most queries it may take
 # whatever the size of the data. Long lists are read a page at a time, so page 2 costs what
 # page 1 does.
@@ -152,10 +157,10 @@ MAX_QUERIES = {
     "/commitments/?page=2": 5,
     "/commitments/?sort=-progress&kind=quantitative": 5,
     "/commitments/?status=at_risk&meeting=later&stage=under_way": 6,
-    "/commitments/{slug}/": 18,
-    "/commitments/{slug}/?page=2": 18,
-    "/commitments/{child}/": 16,
-    "/commitments/{deliverable}/": 12,
+    "/commitments/{slug}/": COMMITMENT_PAGE_QUERIES,
+    "/commitments/{slug}/?page=2": COMMITMENT_PAGE_QUERIES,
+    "/commitments/{child}/": COMMITMENT_PAGE_QUERIES,
+    "/commitments/{deliverable}/": COMMITMENT_PAGE_QUERIES,
     "/milestones/{milestone}/": 3,
     "/pillars/{pillar}/": 5,
     "/pillars/{pillar}/?page=2": 5,
@@ -243,6 +248,98 @@ def test_the_builder_exercises_what_the_pages_show(client):
     assert "Sub-targets" in html and "Planned" in html and "Assessed by the editors on" in html
     assert "Unsourced" not in html and "Not yet" not in html
     assert "Withdrawn on " in html and "<del>Withdrawn claim" in html and "Corrected on " in html
+
+
+@pytest.fixture
+def shapes():
+    """Commitments of every shape a page can take, with the addresses of their pages and
+    what each page must show to have that shape (short_pages cuts every list)."""
+    pillar = factories.pillar()
+
+    def made(**fields):
+        return factories.commitment(pillar=pillar, **fields)
+
+    def evidence(c, day, amount=10, unit="USD", **fields):
+        return factories.milestone(c, occurred_on=date(2025, 9, day), amount=amount, unit=unit,
+                                   **fields)  # fmt: skip
+
+    plain = made()
+    evidence(plain, 1)
+    deliverable = made(kind="deliverable", target_value=None, target_unit="")
+    factories.milestone(deliverable, stage="under_way")
+    parent, child, grandchild = made(), made(), made()
+    child.parent, grandchild.parent = parent, child
+    Commitment.objects.bulk_update([child, grandchild], ["parent"])
+    for day in (1, 2):
+        evidence(parent, day)
+        evidence(child, day)
+        evidence(grandchild, day)
+    deliverable_parent = made(kind="deliverable", target_value=None, target_unit="")
+    made(kind="deliverable", target_value=None, target_unit="", parent=deliverable_parent)
+    factories.milestone(deliverable_parent)
+    converted = made()
+    ExchangeRate.objects.create(date=date(2025, 1, 1), currency="JPY", units_per_usd=150)
+    evidence(converted, 1, amount=15000, unit="JPY")
+    assessed = made()
+    evidence(assessed, 1)
+    for day, status in ((1, "at_risk"), (5, "on_track")):
+        Assessment.objects.create(commitment=assessed, status=status, reason="Checked.",
+                                  assessed_on=date(2025, 9, day))  # fmt: skip
+    corrected = made()
+    correct_and_withdraw(corrected)
+    correct_and_withdraw(corrected)
+    planned_only = made()
+    for days in (30, 60):
+        factories.milestone(planned_only, kind="planned", occurred_on=FUTURE + timedelta(days))
+    long = made()
+    for day in range(1, 11):
+        if day % 2:
+            factories.milestone(long, kind="reaffirmed", occurred_on=date(2025, 9, day))
+        else:
+            evidence(long, day)
+    engine.recompute()
+    return {
+        "plain": (plain.get_absolute_url(), "no editors’ assessment has been recorded"),
+        "deliverable": (deliverable.get_absolute_url(), 'aria-current="step"'),
+        "with sub-targets": (parent.get_absolute_url(), "The latest 2 of 4"),
+        "a sub-target with its own": (child.get_absolute_url(), "Part of"),
+        "a sub-target's sub-target": (grandchild.get_absolute_url(), "Part of"),
+        "a deliverable with a sub-target": (deliverable_parent.get_absolute_url(), "Sub-targets"),
+        "converted": (converted.get_absolute_url(), "150 JPY per US dollar"),
+        "assessed": (assessed.get_absolute_url(), "Editors’ assessments"),
+        "corrected": (corrected.get_absolute_url(), "The latest 1 of 4"),
+        "planned only": (planned_only.get_absolute_url(), "The soonest 1 of 2"),
+        "long, first page": (long.get_absolute_url(), "10 entries"),
+        "long, a middle page": (long.get_absolute_url() + "?page=2", "4 to 6 shown"),
+        "long, last page": (long.get_absolute_url() + "?page=4", "10 to 10 shown"),
+    }
+
+
+def test_every_commitment_page_takes_the_same_queries_whatever_its_shape(
+    client, short_pages, shapes
+):
+    counts, not_that_shape = {}, []
+    for shape, (url, shown) in shapes.items():
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, shape
+        if shown not in response.content.decode():
+            not_that_shape.append(shape)
+        counts[shape] = len(captured.captured_queries)
+    assert not_that_shape == []
+    assert counts == dict.fromkeys(shapes, COMMITMENT_PAGE_QUERIES)
+
+
+def test_a_page_that_lists_no_milestone_skips_only_the_query_for_their_sources(client):
+    """The one query a page does not make: the sources of the milestones it lists, when the
+    milestones already read are none (no evidence, planned event or counted sub-target)."""
+    c = factories.commitment()
+    engine.recompute([c.pk])
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(c.get_absolute_url()).content.decode()
+    assert "No evidence yet" in html and 'id="upcoming-title"' not in html
+    assert len(captured) == COMMITMENT_PAGE_QUERIES - 1
 
 
 def test_cached_page_is_served_until_rollups_change(

@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
 from tracker.commitments.models import (
@@ -266,9 +275,8 @@ def count_of(rows: QuerySet) -> Coalesce:
 
 
 def upcoming_milestones(limit: int | None = None) -> Prefetch:
-    upcoming = (
-        Milestone.objects.upcoming().order_by("occurred_on", "id").prefetch_related("sources")
-    )
+    """The planned events, soonest first, as milestones_upcoming (without their sources)."""
+    upcoming = Milestone.objects.upcoming().order_by("occurred_on", "id")
     return Prefetch(
         "milestones",
         queryset=upcoming[:limit] if limit else upcoming,
@@ -309,15 +317,27 @@ def commitments_in_detail() -> QuerySet[Commitment]:
 
 def commitment_page_queryset() -> QuerySet[Commitment]:
     """Commitments with what their page shows beside the evidence, which it reads a page at
-    a time (evidence_timeline_milestones): the soonest planned events and the latest
-    corrections, with how many there are of each."""
+    a time (commitment_detail): the soonest planned events and the latest corrections, with
+    how many there are of each, and the chart's history. The planned events' sources are
+    read with the evidence's, in one query."""
+    chart_history = CommitmentProgressHistory.objects.filter(commitment__kind=v.QUANTITATIVE).only(
+        "commitment_id", "as_of", "progress"
+    )
     return (
         commitments_in_detail()
         .annotate(
             upcoming_count=count_of(Milestone.objects.upcoming().filter(commitment=OuterRef("pk"))),
             corrections_count=count_of(Correction.objects.filter(commitment=OuterRef("pk"))),
         )
-        .prefetch_related(upcoming_milestones(UPCOMING_SHOWN), correction_log(CORRECTIONS_SHOWN))
+        .prefetch_related(
+            upcoming_milestones(UPCOMING_SHOWN),
+            correction_log(CORRECTIONS_SHOWN),
+            Prefetch(
+                "progress_history",
+                queryset=chart_history.order_by("as_of"),
+                to_attr="chart_history",
+            ),
+        )
     )
 
 
@@ -333,6 +353,7 @@ def commitment_queryset() -> QuerySet[Commitment]:
             to_attr="milestones_on_record",
         ),
         upcoming_milestones(),
+        "milestones_upcoming__sources",
         correction_log(),
     )
 
@@ -347,8 +368,6 @@ def evidence_timeline_milestones(commitment: Commitment, as_of: date) -> QuerySe
     return (
         Milestone.objects.filter(commitment=commitment)
         .filter(Q(pk__in=on_record.values("pk")) | Q(status=v.WITHDRAWN, pk__in=withdrawals))
-        .select_related("meeting")
-        .prefetch_related("sources")
         .order_by("-occurred_on", "-id")
     )
 
@@ -416,44 +435,58 @@ def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail
     `commitment` comes from commitment_page_queryset(). The conversions are worked out by
     the same rule the engine applies, so the page shows the rate behind each converted
     figure. A page of the timeline past its end raises Paginator's EmptyPage.
+
+    Every commitment's page takes the same queries whatever its kind and shape, so its cost
+    does not depend on the data: a deliverable's conversions are worked out too (none).
     """
     as_of = today()
-    timeline = Paginator(evidence_timeline_milestones(commitment, as_of), TIMELINE_PAGE_SIZE)
-    timeline_page = timeline.page(page)
+    timeline = evidence_timeline_milestones(commitment, as_of)
+    paginator = Paginator(timeline, TIMELINE_PAGE_SIZE)
+    number = paginator.validate_number(page)
+    # The page's entries as a subquery, so the entries, the evidence counted from sub-targets
+    # and the entries' corrections are each one query, run even when the page is empty.
+    start = (number - 1) * TIMELINE_PAGE_SIZE
+    on_this_page = timeline.values("pk")[start : start + TIMELINE_PAGE_SIZE]
+
     terms = rules.Terms(**{name: getattr(commitment, name) for name in TERMS_FIELDS})
-    conversions: dict[int, Conversion] = {}
-    inherited: list[Milestone] = []
-    inherited_count = 0
-    if commitment.is_quantitative:
-        tree = CommitmentTree()
-        family = tree.descendants(commitment.pk)
-        # Unordered: sorting by the model's default order would steer PostgreSQL to walk the
-        # latest-evidence index across every commitment instead of this family's rows.
-        facts = facts_by_commitment(
-            Milestone.objects.counted(as_of)
-            .filter(commitment_id__in=[commitment.pk, *family])
-            .order_by()
-        )
-        evaluation = rules.evaluate(
-            terms, tree.facts_for(commitment.pk, facts), load_rates(), as_of, thresholds()
-        )
-        conversions = evaluation.conversions
-        counted_from_family = sorted(
-            (
-                (fact.occurred_on, fact.id)
-                for child in family
-                for fact in facts.get(child, ())
-                if fact.id in conversions
-            ),
-            reverse=True,
-        )
-        inherited_count = len(counted_from_family)
-        if counted_from_family:
-            inherited = list(
-                on_record_milestones(as_of)
-                .filter(id__in=[pk for _, pk in counted_from_family[:INHERITED_SHOWN]])
-                .order_by("-occurred_on", "-id")
-            )
+    tree = CommitmentTree()
+    family = tree.descendants(commitment.pk)
+    # Unordered: sorting by the model's default order would steer PostgreSQL to walk the
+    # latest-evidence index across every commitment instead of this family's rows.
+    facts = facts_by_commitment(
+        Milestone.objects.counted(as_of)
+        .filter(commitment_id__in=[commitment.pk, *family])
+        .order_by()
+    )
+    evaluation = rules.evaluate(
+        terms, tree.facts_for(commitment.pk, facts), load_rates(), as_of, thresholds()
+    )
+    conversions = evaluation.conversions
+    counted_from_family = sorted(
+        (
+            (fact.occurred_on, fact.id)
+            for child in family
+            for fact in facts.get(child, ())
+            if fact.id in conversions
+        ),
+        reverse=True,
+    )
+    inherited_shown = [pk for _, pk in counted_from_family[:INHERITED_SHOWN]]
+    # The family's rows first: an id list or'ed with a subquery would make PostgreSQL scan
+    # every milestone.
+    listed = list(
+        Milestone.objects.filter(commitment_id__in=[commitment.pk, *family])
+        .filter(Q(pk__in=on_this_page) | Q(pk__in=inherited_shown))
+        .select_related("commitment", "meeting")
+        .order_by("-occurred_on", "-id")
+    )
+    entries = [m for m in listed if m.commitment_id == commitment.pk]
+    inherited = [m for m in listed if m.commitment_id != commitment.pk]
+    prefetch_related_objects([*listed, *commitment.milestones_upcoming], "sources")
+    notes = Correction.objects.filter(commitment=commitment, milestone__in=on_this_page).order_by(
+        "-made_at", "-id"
+    )
+
     progress = getattr(commitment, "progress", None)
     sentence = "Progress has not been computed yet."
     history = []
@@ -475,16 +508,7 @@ def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail
             ),
             thresholds(),
         )
-        if commitment.is_quantitative:
-            history = list(
-                CommitmentProgressHistory.objects.filter(commitment=commitment)
-                .order_by("as_of")
-                .values_list("as_of", "progress")
-            )
-    entries = list(timeline_page.object_list)
-    notes = Correction.objects.filter(
-        commitment=commitment, milestone__in=[m.pk for m in entries]
-    ).order_by("-made_at", "-id")
+        history = [(point.as_of, point.progress) for point in commitment.chart_history]
     return CommitmentDetail(
         commitment=commitment,
         milestones=evidence_timeline(entries, list(notes), conversions),
@@ -496,8 +520,8 @@ def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail
         inherited=inherited,
         corrections=commitment.correction_log,
         last_updated=last_updated(commitment),
-        timeline_page=timeline_page,
-        inherited_count=inherited_count,
+        timeline_page=Page(entries, number, paginator),
+        inherited_count=len(counted_from_family),
         upcoming_count=commitment.upcoming_count,
         corrections_count=commitment.corrections_count,
     )
