@@ -255,3 +255,19 @@ def test_a_head_request_for_an_export_reads_no_rows(summit, client, django_asser
         assert response.getvalue() == b""
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="milestones.csv"'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_reads_its_rows_inside_a_transaction(client):
+    """In autocommit, Django declares PostgreSQL's cursor WITH HOLD, which computes every
+    row before the first byte leaves; inside a transaction the rows stream as they are read."""
+    from django.db import connection
+
+    target = factories.commitment()
+    factories.milestone(target, amount=1, unit="USD")
+    response = client.get("/export/milestones.csv")
+    chunks = iter(response.streaming_content)
+    assert next(chunks)
+    assert connection.in_atomic_block
+    list(chunks)
+    assert not connection.in_atomic_block

@@ -15,6 +15,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from django.conf import settings
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
@@ -50,9 +51,17 @@ def csv_chunks(header, rows):
         yield "".join(lines)
 
 
+def in_one_transaction(chunks):
+    """Read the rows inside a transaction. In autocommit Django declares PostgreSQL's cursor
+    WITH HOLD, which computes every row before handing over the first (0.7 s at 100,000
+    milestones before a byte was sent); inside a transaction the rows come as they are read."""
+    with transaction.atomic():
+        yield from chunks
+
+
 def csv_response(request, filename, header, rows):
     # A HEAD request gets the headers only, without reading a single row.
-    body = csv_chunks(header, rows) if request.method != "HEAD" else iter(())
+    body = in_one_transaction(csv_chunks(header, rows)) if request.method != "HEAD" else iter(())
     response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
