@@ -1,6 +1,7 @@
 """Long lists are read a page at a time (a pillar's commitments, a commitment's evidence) or
 shortened with their count, so a page's queries and time do not grow with the data."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -196,3 +197,22 @@ def test_a_commitment_shows_its_latest_corrections_and_how_many_there_are(client
     assert "Corrected on " in evidence and "Withdrawn on " in evidence
     api = client.get(f"/api/v1/commitments/{commitment.slug}/").json()
     assert len(api["corrections"]) == 2
+
+
+def test_the_home_page_shows_at_most_nine_headlines_and_says_there_are_more(client):
+    from tracker.public.views import HEADLINES_ON_HOME
+
+    for i in range(HEADLINES_ON_HOME + 1):
+        factories.commitment(is_headline=True, title=f"Headline {i:02}")
+    html = html_of(client, "/")
+    shown = set(re.findall(r"Headline \d\d", section(html, "headlines-title")))
+    assert len(shown) == HEADLINES_ON_HOME
+    assert "More headline commitments are in" in html
+
+
+def test_the_home_page_lists_every_headline_when_there_are_few(client):
+    for i in range(3):
+        factories.commitment(is_headline=True, title=f"Headline {i:02}")
+    html = html_of(client, "/")
+    assert len(set(re.findall(r"Headline \d\d", section(html, "headlines-title")))) == 3
+    assert "More headline commitments" not in html

@@ -180,9 +180,11 @@ MAX_QUERIES = {
     "/feed/milestones.atom": 2,
     "/feed/pillars/{pillar}/milestones.atom": 3,
     "/feed/corrections.atom": 1,
-    "/export/commitments.csv": 1,
-    "/export/milestones.csv": 1,
-    "/export/exchange-rates.csv": 1,
+    # One read each; the transaction it streams in is a savepoint inside the test's own,
+    # and SAVEPOINT and RELEASE count as queries here.
+    "/export/commitments.csv": 3,
+    "/export/milestones.csv": 3,
+    "/export/exchange-rates.csv": 3,
 }
 
 

@@ -16,6 +16,7 @@ from .caching import cached_page
 
 PAGE_SIZE = 25
 LATEST_ON_HOME = 8
+HEADLINES_ON_HOME = 9
 LATEST_ON_PILLAR = 5
 
 
@@ -51,6 +52,14 @@ def distributions(group):
     }
 
 
+def headlines() -> dict:
+    """At most HEADLINES_ON_HOME headline commitments, and whether editors flagged more: the
+    home page's size must not grow with the data (one query, one row past the limit)."""
+    found = list(selectors.commitments().filter(is_headline=True)[: HEADLINES_ON_HOME + 1])
+    shown = found[:HEADLINES_ON_HOME]
+    return {"headlines": shown, "more_headlines": len(found) > len(shown)}
+
+
 @cached_page(scope="site")
 def home(request):
     overall = selectors.overall()
@@ -58,7 +67,7 @@ def home(request):
         "overall": overall,
         **distributions(overall),
         "pillars": [(p, distributions(getattr(p, "progress", None))) for p in selectors.pillars()],
-        "headlines": selectors.commitments().filter(is_headline=True),
+        **headlines(),
         "latest_milestones": selectors.latest_milestones(LATEST_ON_HOME),
     }
     return render(request, "public/home.html", context)
