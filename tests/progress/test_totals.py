@@ -16,8 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from tests import factories
 from tests.conftest import require_service
 from tracker.commitments.models import Commitment, ExchangeRate, Milestone
+from tracker.methodology import rules
 from tracker.ops.synthetic import generate
 from tracker.progress import engine, totals
+from tracker.progress.models import CommitmentProgress, OverallProgress
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 AS_OF = date(2026, 11, 25)
@@ -154,3 +156,20 @@ def test_the_milestones_are_read_in_one_query():
         totals.totals_by_commitment(AS_OF, tree)
     reads = [q["sql"] for q in queries if '"commitments_milestone"' in q["sql"]]
     assert len(reads) == 1
+
+
+def test_groups_added_up_in_sql_roll_up_as_the_rules_do():
+    generate(commitments=40, milestones=1_500, subscribers=0, seed=4)
+    engine.recompute(None, AS_OF, rebuild_history=False)
+    items = [
+        rules.RollupItem(weight, progress, status, kind, stage)
+        for weight, progress, status, kind, stage in CommitmentProgress.objects.values_list(
+            "commitment__weight", "progress", "status", "commitment__kind", "stage"
+        )
+    ]
+    parts = engine.rollup_parts()
+    assert len(parts) < len(items)  # added up, not one per commitment
+    assert rules.rollup_parts(part for _, part in parts) == rules.rollup(items)
+    overall = OverallProgress.objects.get()
+    assert overall.commitment_count == len(items)
+    assert overall.progress == round(rules.rollup(items).progress, 6)

@@ -345,24 +345,52 @@ class Rollup:
     commitment_count: int
 
 
+@dataclass(frozen=True)
+class RollupPart:
+    """Commitments alike in status, kind and stage: how many, their total weight, and the sum
+    of weight times progress (each progress capped at 1). A database can add these up."""
+
+    count: int
+    weight: Decimal
+    weighted_progress: Decimal
+    status: str
+    kind: str = QUANTITATIVE
+    stage: str = ""
+
+
 def rollup(items: Iterable[RollupItem]) -> Rollup:
     """Weighted mean of progress (each capped at 1), with counts by status and by stage.
 
     A deliverable's progress is its stage's fraction from the published table. A group with
     no commitments (or no weight) has progress 0.
     """
+    return rollup_parts(
+        RollupPart(
+            1,
+            Decimal(item.weight),
+            Decimal(item.weight) * min(Decimal(item.progress), ONE),
+            item.status,
+            item.kind,
+            item.stage,
+        )
+        for item in items
+    )
+
+
+def rollup_parts(parts: Iterable[RollupPart]) -> Rollup:
+    """The rollup of commitments given as parts already added up (rollup() gives one part
+    per commitment)."""
     statuses = dict.fromkeys(STATUSES, 0)
     stages = dict.fromkeys(STAGES, 0)
     total_weight = weighted = ZERO
     n = 0
-    for item in items:
-        weight = Decimal(item.weight)
-        total_weight += weight
-        weighted += weight * min(Decimal(item.progress), ONE)
-        statuses[item.status] = statuses.get(item.status, 0) + 1
-        if item.kind == DELIVERABLE:
-            stages[item.stage or ANNOUNCED] += 1
-        n += 1
+    for part in parts:
+        total_weight += part.weight
+        weighted += part.weighted_progress
+        statuses[part.status] = statuses.get(part.status, 0) + part.count
+        if part.kind == DELIVERABLE:
+            stages[part.stage or ANNOUNCED] += part.count
+        n += part.count
     progress = weighted / total_weight if total_weight else ZERO
     return Rollup(
         progress=progress, status_counts=statuses, stage_counts=stages, commitment_count=n

@@ -10,11 +10,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q
-from django.db.models.functions import Coalesce, Now
+from django.db.models import Count, DecimalField, F, Min, Q, Sum, Value
+from django.db.models.functions import Coalesce, Least, Now
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -337,26 +338,57 @@ PROGRESS_FIELDS = [
 ]
 
 
+def rollup_parts() -> list[tuple[int, rules.RollupPart]]:
+    """The stored commitment rows as the rules' rollup parts, by pillar. On PostgreSQL they
+    are added up by status, kind and stage in the query (exact decimals), so a save's
+    recompute does not read every commitment's row; elsewhere one part per commitment."""
+    rows = CommitmentProgress.objects.values_list(
+        "commitment__pillar_id", "status", "commitment__kind", "stage"
+    )
+    if not totals.supported():
+        return [
+            (pillar, rules.RollupPart(1, Decimal(w), Decimal(w) * min(p, rules.ONE), *alike))
+            for pillar, *alike, w, p in rows.values_list(
+                "commitment__pillar_id",
+                "status",
+                "commitment__kind",
+                "stage",
+                "commitment__weight",
+                "progress",
+            )  # fmt: skip
+        ]
+    capped = Least("progress", Value(rules.ONE))
+    added = rows.order_by().annotate(
+        n=Count("commitment_id"),
+        weight=Sum("commitment__weight"),
+        weighted=Sum(F("commitment__weight") * capped, output_field=DecimalField()),
+    )
+    return [
+        (pillar, rules.RollupPart(n, Decimal(weight), weighted, status, kind, stage))
+        for pillar, status, kind, stage, n, weight, weighted in added.values_list(
+            "commitment__pillar_id",
+            "status",
+            "commitment__kind",
+            "stage",
+            "n",
+            "weight",
+            "weighted",
+        )  # fmt: skip
+    ]
+
+
 def refresh_groups(as_of: date, now=None) -> None:
     """Roll every pillar and the overall figure up from the stored commitment rows."""
     now = now or timezone.now()
     by_pillar = defaultdict(list)
     everything = []
-    for pillar_id, weight, progress, status, kind, stage in CommitmentProgress.objects.values_list(
-        "commitment__pillar_id",
-        "commitment__weight",
-        "progress",
-        "status",
-        "commitment__kind",
-        "stage",
-    ):
-        item = rules.RollupItem(weight, progress, status, kind, stage)
-        by_pillar[pillar_id].append(item)
-        everything.append(item)
+    for pillar_id, part in rollup_parts():
+        by_pillar[pillar_id].append(part)
+        everything.append(part)
 
     pillar_rows = []
     for pillar_id in Pillar.objects.values_list("id", flat=True):
-        result = rules.rollup(by_pillar[pillar_id])
+        result = rules.rollup_parts(by_pillar[pillar_id])
         pillar_rows.append(
             PillarProgress(
                 pillar_id=pillar_id,
@@ -379,7 +411,7 @@ def refresh_groups(as_of: date, now=None) -> None:
     PillarProgress.objects.bulk_create(
         pillar_rows, update_conflicts=True, unique_fields=["pillar"], update_fields=group_fields
     )
-    overall = rules.rollup(everything)
+    overall = rules.rollup_parts(everything)
     OverallProgress.objects.update_or_create(
         key="overall",
         defaults={
