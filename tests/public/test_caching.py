@@ -263,3 +263,13 @@ def test_every_process_drops_cached_pages_after_a_recompute():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert int(out.strip()) >= 1
+
+
+@pytest.mark.parametrize("scope", ["pillar", "commitment"])
+def test_a_long_address_makes_no_long_cache_key(scope):
+    """Any slug may arrive in an address (the hostile tests send 100 KB); the version keys
+    it makes stay within what every cache accepts, and differ by slug."""
+    from tracker.public.caching import version_key
+
+    long, other = version_key(scope, "x" * 5000), version_key(scope, "x" * 4999)
+    assert len(long) < 250 and long != other

@@ -32,7 +32,11 @@ SCOPES = ("site", "pillar", "commitment")
 
 def version_key(scope: str, slug: str | None = None) -> str:
     """Where the version of the site's pages, or of one pillar's or commitment's, is kept."""
-    return f"public-pages:{scope}" if slug is None else f"public-pages:{scope}:{slug}"
+    if slug is None:
+        return f"public-pages:{scope}"
+    # Hashed: an address may carry any slug, up to the longest a client sends, and a key
+    # must stay short whatever the cache.
+    return f"public-pages:{scope}:{hashlib.sha256(slug.encode()).hexdigest()}"
 
 
 def current_versions(keys: list[str]) -> list[str] | None:
