@@ -22,13 +22,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import Counter
+from collections import Counter, namedtuple
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import groupby
+from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from tracker.methodology import vocabulary as v
@@ -120,35 +124,67 @@ def source_cells(sources) -> tuple[str, str]:
     return (SOURCE_SEPARATOR.join(urls) if any(urls) else ""), SOURCE_SEPARATOR.join(titles)
 
 
-def milestone_cells(m: Milestone) -> list:
-    """A milestone in MILESTONE_COLUMNS (select commitment and meeting, prefetch sources)."""
-    return [
-        m.pk,
-        m.commitment.slug,
-        m.occurred_on,
-        m.kind,
-        m.title,
-        plain_number(m.amount),
-        m.unit,
-        m.stage,
-        m.status,
-        *source_cells(m.sources.all()),
-        m.meeting.slug if m.meeting else "",
-        m.withdrawal_reason,
-        "",
-    ]
+# What the files' rows are read from: plain values, one row per (record, source it cites),
+# so an export of any size reads a chunk at a time and builds no model instances.
+SOURCE_VALUES = ("sources__id", "sources__url", "sources__title")
+MILESTONE_VALUES = (
+    "id", "commitment__slug", "occurred_on", "kind", "title", "amount", "unit", "stage",
+    "status", "meeting__slug", "withdrawal_reason",
+)  # fmt: skip
+COMMITMENT_VALUES = (
+    "id", "slug", "title", "pillar__slug", "agreement__slug", "meeting__slug", "parent__slug",
+    "kind", "target_value", "target_unit", "start_date", "deadline", "deadline_basis",
+    "deadline_words", "weight", "promised_by",
+)  # fmt: skip
+Cited = namedtuple("Cited", "url title")
 
 
-def commitment_cells(c: Commitment) -> list:
-    """A commitment in COMMITMENT_COLUMNS (select pillar, agreement, meeting and parent,
-    prefetch sources)."""
+def milestone_values(milestones: QuerySet, *extra: str) -> QuerySet:
+    """Milestones oldest first as named rows of MILESTONE_VALUES (and `extra`) and
+    SOURCE_VALUES, for by_record()."""
+    return milestones.order_by("occurred_on", "id", "sources__title", "sources__id").values_list(
+        *MILESTONE_VALUES, *extra, *SOURCE_VALUES, named=True
+    )
+
+
+def by_record(values):
+    """Group joined rows into (first row, the sources it cites), one group per record."""
+    for _, rows in groupby(values, key=attrgetter("id")):
+        rows = list(rows)
+        cited = [Cited(r.sources__url, r.sources__title) for r in rows if r.sources__id is not None]
+        yield rows[0], cited
+
+
+def milestone_rows(values) -> Iterator[list]:
+    """MILESTONE_COLUMNS from the rows of milestone_values()."""
+    for m, sources in by_record(values):
+        yield [
+            m.id,
+            m.commitment__slug,
+            m.occurred_on,
+            m.kind,
+            m.title,
+            plain_number(m.amount),
+            m.unit,
+            m.stage,
+            m.status,
+            *source_cells(sources),
+            m.meeting__slug or "",
+            m.withdrawal_reason,
+            "",
+        ]
+
+
+def commitment_cells(c, sources) -> list:
+    """A commitment in COMMITMENT_COLUMNS, from a row of COMMITMENT_VALUES and the sources
+    it cites."""
     return [
         c.slug,
         c.title,
-        c.pillar.slug,
-        c.agreement.slug if c.agreement else "",
-        c.meeting.slug if c.meeting else "",
-        c.parent.slug if c.parent else "",
+        c.pillar__slug,
+        c.agreement__slug or "",
+        c.meeting__slug or "",
+        c.parent__slug or "",
         c.kind,
         plain_number(c.target_value),
         c.target_unit,
@@ -158,7 +194,7 @@ def commitment_cells(c: Commitment) -> list:
         c.deadline_words,
         c.weight,
         c.promised_by,
-        *source_cells(c.sources.all()),
+        *source_cells(sources),
         "",
     ]
 

@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from tracker.commitments import imports
 from tracker.commitments.models import (
     Agreement,
     Assessment,
@@ -155,16 +156,6 @@ def recently_published(limit: int, pillar: Pillar | None = None) -> QuerySet[Mil
 # row's sources are joined in SQL, one row per source in the order the pages list them, so
 # the rows of one milestone or commitment come together.
 
-SOURCE_VALUES = ("sources__id", "sources__url", "sources__title")
-MILESTONE_VALUES = (
-    "id", "commitment__slug", "occurred_on", "kind", "title", "amount", "unit", "stage",
-    "status", "meeting__slug", "withdrawal_reason",
-)  # fmt: skip
-COMMITMENT_VALUES = (
-    "id", "slug", "title", "pillar__slug", "agreement__slug", "meeting__slug", "parent__slug",
-    "kind", "target_value", "target_unit", "start_date", "deadline", "deadline_basis",
-    "deadline_words", "weight", "promised_by",
-)  # fmt: skip
 PROGRESS_VALUES = (
     "achieved_value", "progress", "stage", "expected_progress", "status", "computed_status",
     "last_evidence_on", "as_of", "assessment__status", "assessment__reason",
@@ -173,13 +164,8 @@ PROGRESS_VALUES = (
 
 
 def on_record_milestone_values(as_of: date | None = None) -> QuerySet:
-    """The milestones on record, oldest first, as named rows of MILESTONE_VALUES and
-    SOURCE_VALUES."""
-    return (
-        Milestone.objects.on_record(as_of or today())
-        .order_by("occurred_on", "id", "sources__title", "sources__id")
-        .values_list(*MILESTONE_VALUES, *SOURCE_VALUES, named=True)
-    )
+    """The milestones on record, oldest first, as imports.milestone_values() reads them."""
+    return imports.milestone_values(Milestone.objects.on_record(as_of or today()))
 
 
 def commitment_values() -> QuerySet:
@@ -188,9 +174,9 @@ def commitment_values() -> QuerySet:
     return Commitment.objects.order_by(
         "pillar__order", "title", "id", "sources__title", "sources__id"
     ).values_list(
-        *COMMITMENT_VALUES,
+        *imports.COMMITMENT_VALUES,
         *(f"progress__{name}" for name in PROGRESS_VALUES),
-        *SOURCE_VALUES,
+        *imports.SOURCE_VALUES,
         named=True,
     )
 

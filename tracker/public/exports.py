@@ -10,9 +10,6 @@ in the cache.
 """
 
 import csv
-from collections import namedtuple
-from itertools import groupby
-from operator import attrgetter
 
 from django.conf import settings
 from django.db import transaction
@@ -67,17 +64,6 @@ def csv_response(request, filename, header, rows):
     return response
 
 
-Cited = namedtuple("Cited", "url title")
-
-
-def by_record(values):
-    """Group joined rows into (first row, the sources it cites), one group per record."""
-    for _, rows in groupby(values, key=attrgetter("id")):
-        rows = list(rows)
-        cited = [Cited(r.sources__url, r.sources__title) for r in rows if r.sources__id is not None]
-        yield rows[0], cited
-
-
 COMPUTED_COLUMNS = [
     "achieved_value", "progress", "stage", "expected_progress", "status", "computed_status",
     "assessment_status", "assessment_reason", "assessed_on", "last_evidence_on", "as_of", "url",
@@ -86,27 +72,11 @@ COMMITMENT_COLUMNS = imports.COMMITMENT_COLUMNS + COMPUTED_COLUMNS
 
 
 def commitment_rows(values):
-    """COMMITMENT_COLUMNS from selectors.commitment_values(), as imports.commitment_cells and
-    the stored progress give them; a commitment not computed yet has empty computed cells."""
-    for c, sources in by_record(values):
+    """COMMITMENT_COLUMNS from selectors.commitment_values(): the importer's columns, then
+    the stored progress; a commitment not computed yet has empty computed cells."""
+    for c, sources in imports.by_record(values):
         yield [
-            c.slug,
-            c.title,
-            c.pillar__slug,
-            c.agreement__slug or "",
-            c.meeting__slug or "",
-            c.parent__slug or "",
-            c.kind,
-            imports.plain_number(c.target_value),
-            c.target_unit,
-            c.start_date,
-            c.deadline,
-            c.deadline_basis,
-            c.deadline_words,
-            c.weight,
-            c.promised_by,
-            *imports.source_cells(sources),
-            "",
+            *imports.commitment_cells(c, sources),
             imports.plain_number(c.progress__achieved_value),
             c.progress__progress if c.kind == v.QUANTITATIVE else "",
             c.progress__stage,
@@ -130,30 +100,11 @@ def export_commitments(request):
 MILESTONE_COLUMNS = imports.MILESTONE_COLUMNS
 
 
-def milestone_rows(values):
-    """MILESTONE_COLUMNS from selectors.on_record_milestone_values(), as
-    imports.milestone_cells gives them."""
-    for m, sources in by_record(values):
-        yield [
-            m.id,
-            m.commitment__slug,
-            m.occurred_on,
-            m.kind,
-            m.title,
-            imports.plain_number(m.amount),
-            m.unit,
-            m.stage,
-            m.status,
-            *imports.source_cells(sources),
-            m.meeting__slug or "",
-            m.withdrawal_reason,
-            "",
-        ]
-
-
 def export_milestones(request):
     values = selectors.on_record_milestone_values().iterator(chunk_size=CHUNK_ROWS)
-    return csv_response(request, "milestones.csv", MILESTONE_COLUMNS, milestone_rows(values))
+    return csv_response(
+        request, "milestones.csv", MILESTONE_COLUMNS, imports.milestone_rows(values)
+    )
 
 
 RATE_COLUMNS = imports.RATE_COLUMNS

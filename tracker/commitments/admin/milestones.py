@@ -251,10 +251,9 @@ class MilestoneAdmin(CsvImportAdminMixin, EditorStampMixin, HistoryAdmin):
     def export_rows(self):
         """Every milestone, drafts and withdrawn ones too (the public CSV has only those on
         record)."""
-        milestones = Milestone.objects.select_related("commitment", "meeting").prefetch_related(
-            "sources"
+        return imports.milestone_rows(
+            imports.milestone_values(Milestone.objects.all()).iterator(chunk_size=2000)
         )
-        return (imports.milestone_cells(m) for m in milestones.order_by("occurred_on", "id"))
 
 
 # --- Exchange rates ------------------------------------------------------------------------

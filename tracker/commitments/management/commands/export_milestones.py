@@ -6,7 +6,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tracker.commitments.imports import MILESTONE_COLUMNS, milestone_cells, write_csv
+from tracker.commitments.imports import (
+    MILESTONE_COLUMNS,
+    milestone_rows,
+    milestone_values,
+    write_csv,
+)
 from tracker.commitments.models import Milestone
 
 
@@ -26,15 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     def handle(self, *args, everything=False, output=None, **options):
-        milestones = (
-            Milestone.objects.select_related("commitment", "meeting")
-            .prefetch_related("sources")
-            .order_by("occurred_on", "id")
-        )
+        milestones = Milestone.objects.all()
         if not everything:
             # The engine's as-of day (today in UTC), as the public export uses.
             milestones = milestones.on_record(timezone.now().date())
-        rows = (milestone_cells(m) for m in milestones)
+        rows = milestone_rows(milestone_values(milestones).iterator(chunk_size=2000))
         if output:
             with Path(output).open("w", newline="", encoding="utf-8") as file:
                 write_csv(file, MILESTONE_COLUMNS, rows)
