@@ -137,8 +137,14 @@ def incremental_recompute(runs: int, budget_s: float) -> dict:
 
 def busiest_pages() -> dict[str, str]:
     """The address of each measured page at this scale."""
+    # Quantitative: their pages do the most (conversions, sub-targets), and a deliverable's
+    # page makes fewer queries, so both scales must measure the same kind.
     commitment = (
-        Commitment.objects.annotate(n=Count("milestones")).order_by("-n", "id").first().slug
+        Commitment.objects.filter(kind=v.QUANTITATIVE)
+        .annotate(n=Count("milestones"))
+        .order_by("-n", "id")
+        .first()
+        .slug
     )
     pillar = Pillar.objects.annotate(n=Count("commitments")).order_by("-n", "id").first().slug
     return {

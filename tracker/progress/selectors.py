@@ -422,8 +422,9 @@ def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail
     the same rule the engine applies, so the page shows the rate behind each converted
     figure. A page of the timeline past its end raises Paginator's EmptyPage.
 
-    Every commitment's page takes the same queries whatever its kind and shape, so its cost
-    does not depend on the data: a deliverable's conversions are worked out too (none).
+    A page's queries depend on its kind alone, never on the commitment's shape or how much
+    evidence it has: a quantitative page reads the tree, the counted evidence and the rates
+    to show its conversions and what its sub-targets add; a deliverable has neither.
     """
     as_of = today()
     timeline = evidence_timeline_milestones(commitment, as_of)
@@ -434,20 +435,22 @@ def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail
     start = (number - 1) * TIMELINE_PAGE_SIZE
     on_this_page = timeline.values("pk")[start : start + TIMELINE_PAGE_SIZE]
 
-    terms = rules.Terms(**{name: getattr(commitment, name) for name in TERMS_FIELDS})
-    tree = CommitmentTree()
-    family = tree.descendants(commitment.pk)
-    # Unordered: sorting by the model's default order would steer PostgreSQL to walk the
-    # latest-evidence index across every commitment instead of this family's rows.
-    facts = facts_by_commitment(
-        Milestone.objects.counted(as_of)
-        .filter(commitment_id__in=[commitment.pk, *family])
-        .order_by()
-    )
-    evaluation = rules.evaluate(
-        terms, tree.facts_for(commitment.pk, facts), load_rates(), as_of, thresholds()
-    )
-    conversions = evaluation.conversions
+    family, facts, conversions = [], {}, {}
+    if commitment.is_quantitative:
+        terms = rules.Terms(**{name: getattr(commitment, name) for name in TERMS_FIELDS})
+        tree = CommitmentTree()
+        family = tree.descendants(commitment.pk)
+        # Unordered: sorting by the model's default order would steer PostgreSQL to walk the
+        # latest-evidence index across every commitment instead of this family's rows.
+        facts = facts_by_commitment(
+            Milestone.objects.counted(as_of)
+            .filter(commitment_id__in=[commitment.pk, *family])
+            .order_by()
+        )
+        evaluation = rules.evaluate(
+            terms, tree.facts_for(commitment.pk, facts), load_rates(), as_of, thresholds()
+        )
+        conversions = evaluation.conversions
     counted_from_family = sorted(
         (
             (fact.occurred_on, fact.id)
