@@ -72,3 +72,31 @@ def test_unconvertible(unit, target):
 )
 def test_normalize_unit(unit, normalized):
     assert units.normalize_unit(unit) == normalized
+
+
+def test_factors_multiply_to_what_the_rule_converts_on_every_day():
+    rates = RateTable(
+        [
+            ("JPY", date(2025, 1, 3), D("147.123")),
+            ("JPY", date(2025, 1, 5), D("151.9")),
+            ("INR", date(2025, 1, 4), D("83.2")),  # starts a day after the yen
+        ]
+    )
+    until = date(2025, 1, 7)
+    factors = rates.factors(["JPY", "USD", "persons"], until)
+    # Into each target currency, from every currency with rates and USD; never into a count.
+    assert {(a, b) for a, b, _, _ in factors} == {
+        ("INR", "JPY"), ("USD", "JPY"), ("JPY", "USD"), ("INR", "USD"),
+    }  # fmt: skip
+    assert {day for _, _, day, _ in factors} == {date(2025, 1, d) for d in range(3, 8)}
+    amount = D("123456789.1234")
+    for a, b, day, factor in factors:
+        assert round(amount * factor, 10) == round(units.convert(amount, a, b, day, rates), 10)
+        if day == date(2025, 1, 3):  # before it, every currency is at its first rate too
+            earlier = units.convert(amount, a, b, date(2024, 12, 1), rates)
+            assert round(amount * factor, 10) == round(earlier, 10)
+
+
+def test_no_factors_without_rates_or_a_currency_target():
+    assert RateTable().factors(["JPY"], date(2025, 1, 1)) == []
+    assert RATES.factors(["persons"], date(2025, 1, 1)) == []

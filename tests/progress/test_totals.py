@@ -151,9 +151,10 @@ def test_only_counted_evidence_is_summed():
 
 def test_the_milestones_are_read_in_one_query():
     yen_target()
-    tree = engine.CommitmentTree()
+    tree, rates = engine.CommitmentTree(), engine.load_rates()
+    units = dict(Commitment.objects.values_list("id", "target_unit"))
     with CaptureQueriesContext(connection) as queries:
-        totals.totals_by_commitment(AS_OF, tree)
+        totals.totals_by_commitment(AS_OF, tree, units, rates, everything=True)
     reads = [q["sql"] for q in queries if '"commitments_milestone"' in q["sql"]]
     assert len(reads) == 1
 

@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from babel.numbers import list_currencies
 
@@ -78,6 +78,29 @@ class RateTable:
 
     def earliest(self) -> Iterator[Rate]:
         return (rows[0] for rows in self._rates.values())
+
+    def factors(self, to_units: Iterable[str], until: date) -> list[tuple[str, str, date, Decimal]]:
+        """What an amount is multiplied by to convert it: (from, to, day, factor) for each
+        currency with rates (and USD) into each of `to_units` with rates, on every day from
+        the earliest rate to `until`. Before that day every currency is at its first rate,
+        so an earlier day's factor is the first day's.
+
+        The rule divides by one rate and multiplies by the other; a factor is that quotient
+        to 40 digits, so multiplying by it agrees with the rule far below the cent.
+        """
+        known = [*self._rates, BASE_CURRENCY]
+        pairs = [(a, b) for b in dict.fromkeys(to_units) if b in known for a in known if a != b]
+        if not pairs or not self._dates:
+            return []
+        day = min(dates[0] for dates in self._dates.values())
+        found = []
+        with localcontext() as context:
+            context.prec = 40
+            while day <= until:
+                rate = {currency: self.units_per_usd(currency, day) for currency in known}
+                found.extend((a, b, day, rate[b] / rate[a]) for a, b in pairs)
+                day += ONE_DAY
+        return found
 
     def units_per_usd(self, currency: str, on: date) -> Decimal | None:
         rate = self.rate(currency, on)

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, DecimalField, F, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce, Least, Now
 from django.dispatch import Signal
@@ -62,15 +63,16 @@ def _quantize(value, places):
 
 
 def latest_assessments(
-    commitment_ids: Iterable[int], as_of: date
+    commitment_ids: Iterable[int] | None, as_of: date
 ) -> dict[int, tuple[int, str, date]]:
     """Each commitment's newest assessment made by the as-of day, as (id, status, assessed_on),
-    in one query."""
+    in one query; of every commitment when the ids are None."""
     latest = {}
-    rows = (
-        Assessment.objects.filter(commitment_id__in=list(commitment_ids), assessed_on__lte=as_of)
-        .order_by("commitment_id", "-assessed_on", "-id")
-        .values_list("commitment_id", "id", "status", "assessed_on")
+    rows = Assessment.objects.filter(assessed_on__lte=as_of)
+    if commitment_ids is not None:
+        rows = rows.filter(commitment_id__in=list(commitment_ids))
+    rows = rows.order_by("commitment_id", "-assessed_on", "-id").values_list(
+        "commitment_id", "id", "status", "assessed_on"
     )
     for cid, aid, status, assessed_on in rows:
         latest.setdefault(cid, (aid, status, assessed_on))
@@ -84,7 +86,7 @@ class Computation:
     as_of: date
     targets: set[int] | None  # None: every commitment
     read_versions: dict[int, int]
-    current: list[CommitmentProgress]
+    current: list[Figures]
     history: list[tuple]  # HISTORY_COLUMNS
     rebuild_history: bool
     computed_at: datetime
@@ -133,18 +135,19 @@ def compute(
     limits = thresholds()
     # The day's figures alone: summed in SQL where the database can (totals.py), and by the
     # rules for the commitments with anything the rules would report.
+    rates = load_rates()
     summed = {}
     if not rebuild_history and totals.supported():
+        target_units = {cid: commitment.target_unit for cid, commitment in terms.items()}
         summed = totals.totals_by_commitment(
-            as_of, tree, None if commitment_ids is None else set(terms)
+            as_of, tree, target_units, rates, everything=commitment_ids is None
         )
         by_rules = {cid for cid, found in summed.items() if found.irregular}
         milestones = milestones.filter(commitment_id__in=tree.with_descendants(by_rules))
         summed = {cid: found for cid, found in summed.items() if cid not in by_rules}
         summed.update({cid: NO_TOTALS for cid in terms.keys() - by_rules - summed.keys()})
     facts = facts_by_commitment(milestones)
-    assessments = latest_assessments(terms, as_of)
-    rates = load_rates()
+    assessments = latest_assessments(None if commitment_ids is None else terms, as_of)
     quiet_days = settings.EVIDENCE_QUIET_DAYS
     now = timezone.now()
     current, history = [], []
@@ -173,7 +176,7 @@ def compute(
         latest = series[-1]
         assessment_id, assessed_status, assessed_on = assessments.get(cid, (None, None, None))
         current.append(
-            CommitmentProgress(
+            Figures(
                 commitment_id=cid,
                 as_of=as_of,
                 computed_at=now,
@@ -222,6 +225,12 @@ def store(result: Computation) -> int:
     """Write a computation's figures for the commitments unchanged since it read them, and
     mark those up to date; then roll the groups up from what is stored."""
     with transaction.atomic():
+        if totals.supported():
+            # Figures are derived, and their marks commit with them: a crash that loses this
+            # commit leaves the marks behind, so the next run recomputes the same figures.
+            # No need to wait for the disk.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         # Lock the marks, in one order, so a change cannot commit between the check and the
         # write, and two recomputes cannot deadlock each other.
         locked = RollupMark.objects.select_for_update().order_by("commitment_id")
@@ -235,8 +244,7 @@ def store(result: Computation) -> int:
         }
         current = [row for row in result.current if row.commitment_id in fresh]
         changed = changed_rows(current, everything=result.targets is None)
-        columns = ["commitment", *PROGRESS_FIELDS]
-        upsert(CommitmentProgress, columns, [row_values(row, columns) for row in changed], 1)
+        upsert(CommitmentProgress, ["commitment", *PROGRESS_FIELDS], changed, 1)
         if result.rebuild_history:
             write_history([p for p in result.history if p[0] in fresh], result)
         else:
@@ -268,28 +276,19 @@ HISTORY_FIELDS = ["achieved_value", "progress", "stage", "expected_progress", "s
 HISTORY_COLUMNS = ["commitment", "as_of", *HISTORY_FIELDS]
 
 
-def row_values(row, columns: list[str]) -> tuple:
-    meta = type(row)._meta
-    return tuple(getattr(row, meta.get_field(name).attname) for name in columns)
-
-
-def changed_rows(rows: list[CommitmentProgress], everything: bool) -> list[CommitmentProgress]:
+def changed_rows(rows: list[Figures], everything: bool) -> list[Figures]:
     """The rows whose figures differ from those stored: a rerun on the same day writes
     nothing, and computed_at stays the time these figures were first computed. With
     `everything`, the rows are every commitment's, so every stored row is read."""
-    attnames = [
-        CommitmentProgress._meta.get_field(name).attname
-        for name in PROGRESS_FIELDS
-        if name != "computed_at"
-    ]
+    compared = [name for name in Figures._fields[1:] if name != "computed_at"]
     stored = CommitmentProgress.objects.all()
     if not everything:
         stored = stored.filter(commitment_id__in=[row.commitment_id for row in rows])
-    stored = {cid: tuple(values) for cid, *values in stored.values_list("commitment_id", *attnames)}
+    stored = {cid: tuple(values) for cid, *values in stored.values_list("commitment_id", *compared)}
     return [
         row
         for row in rows
-        if stored.get(row.commitment_id) != tuple(getattr(row, name) for name in attnames)
+        if stored.get(row.commitment_id) != tuple(getattr(row, name) for name in compared)
     ]
 
 
@@ -320,22 +319,28 @@ def write_history(points: list[tuple], result: Computation) -> None:
     upsert(CommitmentProgressHistory, HISTORY_COLUMNS, changed, 2)
 
 
-PROGRESS_FIELDS = [
-    "as_of",
-    "computed_at",
-    "achieved_value",
-    "progress",
-    "stage",
-    "expected_progress",
-    "status",
-    "computed_status",
-    "assessment",
-    "newer_evidence",
-    "counted_milestones",
-    "last_evidence_on",
-    "quiet",
-    "problems",
-]
+class Figures(NamedTuple):
+    """A commitment's current figures, in the order of CommitmentProgress's columns
+    (PROGRESS_FIELDS): a thousand model instances cost more than the rules that fill them."""
+
+    commitment_id: int
+    as_of: date
+    computed_at: datetime
+    achieved_value: Decimal | None
+    progress: Decimal | None
+    stage: str
+    expected_progress: Decimal | None
+    status: str
+    computed_status: str
+    assessment_id: int | None
+    newer_evidence: bool
+    counted_milestones: int
+    last_evidence_on: date | None
+    quiet: bool
+    problems: list[str]
+
+
+PROGRESS_FIELDS = [name.removesuffix("_id") for name in Figures._fields[1:]]
 
 
 def rollup_parts() -> list[tuple[int, rules.RollupPart]]:

@@ -2,8 +2,8 @@
 
 The rules in tracker.methodology say what counts and how an amount converts; evaluating
 them milestone by milestone in Python cost 30 times one GROUP BY over the milestones at
-100,000 of them. Here PostgreSQL applies the same rules to every row (exact numeric
-arithmetic, so the sums agree with the rules' Decimals) and returns one row per commitment.
+100,000 of them. Here PostgreSQL applies the same rules to every row (numeric arithmetic,
+so the sums agree with the rules' Decimals) and returns one row per commitment.
 A commitment with any milestone the rules would report as a problem (no amount, no stage,
 a unit that cannot convert, no rate) is flagged instead, and the engine evaluates it with
 the rules themselves, which word the problem. tests/progress/test_totals.py holds the two
@@ -12,6 +12,7 @@ to the same figures.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,10 +20,10 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from tracker.commitments.models import Commitment, Milestone
-from tracker.methodology.units import BASE_CURRENCY, CURRENCY_CODES
+from tracker.methodology.units import CURRENCY_CODES, RateTable
 from tracker.methodology.vocabulary import QUANTITATIVE, STAGES
 
-from .inputs import CommitmentTree, load_rates
+from .inputs import CommitmentTree
 
 
 @dataclass(frozen=True)
@@ -41,119 +42,123 @@ def supported() -> bool:
     return connection.vendor == "postgresql"
 
 
-# Milestones are grouped before anything is joined to them: by commitment and unit, and by
-# day only where the amount converts (a rate is per day), so ~100,000 rows become a few
-# thousand. A sub-target's milestones count towards each commitment above it when the units
-# add up (the rules' `inherited`); its stages never do. The rate of a currency on a day is
-# the one the rules' RateTable gives, passed in as a table of days.
+# The counted milestones are read from an index that holds every column used here, each row
+# once for its own commitment and again for each commitment above it, through the few
+# (ancestor, descendant) pairs of sub-targets, where the units add up (the rules' `inherited`;
+# a sub-target's stages never count above it). An amount in another currency is multiplied by
+# the day's factor (RateTable.factors): multiplying is exact in numeric, so no per-day sums
+# are needed first (grouping by day cost more than all the rest), and nothing is divided.
 SQL = """
-WITH grouped AS (
-    SELECT c.id AS target_id, c.kind, c.target_unit, m.unit,
-           CASE WHEN m.unit = c.target_unit OR c.kind <> %(quantitative)s THEN NULL
-                ELSE m.occurred_on END AS day,
-           SUM(m.amount) AS amount, COUNT(*) AS n, COUNT(m.amount) AS n_amount,
-           MAX(array_position({stages}, m.stage::text)) AS rank,
-           COUNT(array_position({stages}, m.stage::text)) AS n_rank,
-           MAX(m.occurred_on) AS last_on
-    FROM ({counted}) m
+SELECT c.id,
+       SUM(CASE WHEN c.kind <> %(quantitative)s THEN NULL
+                WHEN m.unit = c.target_unit THEN m.amount
+                ELSE m.amount * f.factor END),
+       MAX({rank}), COUNT(*), MAX(m.occurred_on),
+       BOOL_OR(CASE WHEN c.kind <> %(quantitative)s THEN {rank} IS NULL
+                    ELSE m.amount IS NULL OR m.unit <> c.target_unit AND f.factor IS NULL END)
+FROM (
+    SELECT commitment_id AS target_id, occurred_on, amount, unit, stage, TRUE AS own
+    FROM ({own}) own
+    {inherited}
+) m
+JOIN {commitments} c ON c.id = m.target_id
+LEFT JOIN unnest(string_to_array(%(f_from)s, ','), string_to_array(%(f_to)s, ','),
+                 string_to_array(%(f_days)s, ',')::date[],
+                 string_to_array(%(f_values)s, ',')::numeric[]) f(from_unit, to_unit, day, factor)
+     ON f.from_unit = m.unit AND f.to_unit = c.target_unit
+        AND f.day = GREATEST(m.occurred_on, %(first_day)s::date)
+WHERE m.own
+   OR c.kind = %(quantitative)s
+      AND (m.unit = c.target_unit
+           OR m.unit = ANY({currencies}) AND c.target_unit = ANY({currencies}))
+GROUP BY c.id
+"""
+INHERITED = """
+    UNION ALL
+    SELECT t.ancestor, m.occurred_on, m.amount, m.unit, m.stage, FALSE
+    FROM ({milestones}) m
     JOIN unnest(string_to_array(%(ancestors)s, ',')::bigint[],
                 string_to_array(%(descendants)s, ',')::bigint[]) t(ancestor, descendant)
          ON t.descendant = m.commitment_id
-    JOIN {commitments} c ON c.id = t.ancestor
-    WHERE t.ancestor = m.commitment_id
-       OR c.kind = %(quantitative)s
-          AND (m.unit = c.target_unit
-               OR m.unit = ANY({currencies}) AND c.target_unit = ANY({currencies}))
-    GROUP BY c.id, m.unit, day
-),
-valued AS (
-    SELECT g.target_id, g.n, g.last_on, g.rank, g.n_rank, g.kind,
-           CASE WHEN g.kind <> %(quantitative)s OR g.n_amount < g.n THEN NULL
-                WHEN g.unit = g.target_unit THEN g.amount
-                WHEN g.unit = ANY({currencies}) AND g.target_unit = ANY({currencies})
-                THEN (g.amount * CASE WHEN g.target_unit = %(base)s THEN 1
-                                      ELSE COALESCE(td.units_per_usd, tf.units_per_usd) END
-                     )::numeric(60, 24)
-                     / CASE WHEN g.unit = %(base)s THEN 1
-                            ELSE COALESCE(fd.units_per_usd, ff.units_per_usd) END
-           END AS value
-    FROM grouped g
-    LEFT JOIN {day_rate} fd ON fd.currency = g.unit AND fd.day = g.day
-    LEFT JOIN {first_rate} ff ON ff.currency = g.unit
-    LEFT JOIN {day_rate} td ON td.currency = g.target_unit AND td.day = g.day
-    LEFT JOIN {first_rate} tf ON tf.currency = g.target_unit
-)
-SELECT target_id, SUM(value), MAX(rank), SUM(n), MAX(last_on),
-       BOOL_OR(CASE WHEN kind = %(quantitative)s THEN value IS NULL ELSE n_rank < n END)
-FROM valued
-GROUP BY target_id
 """
-# Subqueries rather than WITH: a CTE read twice is materialized, which PostgreSQL will not
-# scan in parallel, and the grouping above is the part worth two workers.
-DAY_RATE = """(SELECT * FROM unnest(string_to_array(%(rate_currencies)s, ','),
-    string_to_array(%(rate_days)s, ',')::date[], string_to_array(%(rate_values)s, ',')::numeric[])
-    AS r(currency, day, units_per_usd))"""
-FIRST_RATE = """(SELECT * FROM unnest(string_to_array(%(first_currencies)s, ','),
-    string_to_array(%(first_values)s, ',')::numeric[]) AS r(currency, units_per_usd))"""
 # Lists go as one comma-separated string each, split by the server: psycopg quotes a
 # Python list element by element, which cost more than the query's own grouping.
 CURRENCIES = "string_to_array(%(currencies)s, ',')"
-STAGES_ARRAY = "string_to_array(%(stages)s, ',')"
+# A stage's rank (1 for the first of STAGES), NULL when the milestone names none.
+RANK = "(CASE m.stage {} END)".format(
+    " ".join(f"WHEN '{stage}' THEN {rank}" for rank, stage in enumerate(STAGES, 1))
+)
 
 
 def joined(values) -> str:
     return ",".join(map(str, values))
 
 
+def as_sql(milestones, prefix: str) -> tuple[str, dict]:
+    """A queryset of milestones as SQL with named placeholders, so one dict holds the values
+    of every subquery (the ORM's are positional)."""
+    sql, values = (
+        milestones.order_by()
+        .values("commitment_id", "occurred_on", "amount", "unit", "stage")
+        .query.sql_with_params()
+    )
+    names = {f"{prefix}_{i}": value for i, value in enumerate(values)}
+    return sql % tuple(f"%({name})s" for name in names), names
+
+
 def totals_by_commitment(
-    as_of: date, tree: CommitmentTree, targets: set[int] | None = None
+    as_of: date,
+    tree: CommitmentTree,
+    target_units: Mapping[int, str],
+    rates: RateTable,
+    everything: bool = False,
 ) -> dict[int, Totals]:
-    """Totals of every target (all commitments when None); those with no counted evidence
-    are absent. PostgreSQL only (supported())."""
-    everything = targets is None
-    targets = set(tree.parent) if everything else targets
+    """Totals of the commitments in `target_units` ({id: target unit}); those with no
+    counted evidence are absent. `everything` says they are all the commitments there are,
+    so the milestones are read without a list of ids. PostgreSQL only (supported())."""
+    targets = target_units.keys()
+    # Sub-targets only: every milestone is read for its own commitment anyway.
     ancestors, descendants = [], []
     for cid in targets:
-        for member in (cid, *tree.descendants(cid)):
+        for member in tree.descendants(cid):
             ancestors.append(cid)
             descendants.append(member)
-    counted = Milestone.objects.counted(as_of).order_by()
+    own = Milestone.objects.counted(as_of)
+    inherited, inherited_values = "", {}
+    if descendants:
+        inherited, inherited_values = as_sql(
+            own.filter(commitment_id__in=set(descendants)), "inherited"
+        )
+        inherited = INHERITED.format(milestones=inherited)
     if not everything:
-        counted = counted.filter(commitment_id__in=set(descendants))
-    sql, values = counted.values(
-        "commitment_id", "occurred_on", "amount", "unit", "stage"
-    ).query.sql_with_params()
-    # The ORM's placeholders are positional: name them, so one dict holds every value.
-    names = {f"counted_{i}": value for i, value in enumerate(values)}
+        own = own.filter(commitment_id__in=targets)
+    own, own_values = as_sql(own, "own")
     sql = SQL.format(
         commitments=Commitment._meta.db_table,
-        day_rate=DAY_RATE,
-        first_rate=FIRST_RATE,
         currencies=CURRENCIES,
-        stages=STAGES_ARRAY,
-        counted=sql % tuple(f"%({name})s" for name in names),
+        rank=RANK,
+        own=own,
+        inherited=inherited,
     )
-    rates = load_rates()
-    daily = list(zip(*rates.daily(as_of), strict=True)) or [(), (), ()]
-    earliest = list(rates.earliest())
+    factors = rates.factors(set(target_units.values()), as_of)
+    columns = list(zip(*factors, strict=True)) or [(), (), (), ()]
     params = {
-        **names,
+        **own_values,
+        **inherited_values,
         "ancestors": joined(ancestors),
         "descendants": joined(descendants),
-        "rate_currencies": joined(daily[0]),
-        "rate_days": joined(daily[1]),
-        "rate_values": joined(daily[2]),
-        "first_currencies": joined(rate.currency for rate in earliest),
-        "first_values": joined(rate.units_per_usd for rate in earliest),
+        "f_from": joined(columns[0]),
+        "f_to": joined(columns[1]),
+        "f_days": joined(columns[2]),
+        "f_values": joined(columns[3]),
+        "first_day": min(columns[2], default=None),
         "currencies": joined(sorted(CURRENCY_CODES)),
-        "base": BASE_CURRENCY,
-        "stages": joined(STAGES),
         "quantitative": QUANTITATIVE,
     }
     found = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        # Room to group in memory (the default 4 MB makes PostgreSQL sort on disk), and no
-        # JIT compilation, which costs more than it saves on a query this size.
+        # Room to hash in memory (the default 4 MB spills to disk), and no JIT compilation,
+        # which costs more than it saves on a query this size.
         cursor.execute(
             "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; SET LOCAL enable_mergejoin = off"
         )

@@ -1,17 +1,19 @@
 """Writing many rollup rows at once.
 
 Django's bulk_create prepares every value of every row in Python and sends one parameter
-per value; for the thousand rows of a full recompute that cost more than computing them.
-On PostgreSQL the rows go instead as one array per column, unnested by the server into a
-single INSERT ... ON CONFLICT DO UPDATE. Elsewhere, bulk_create.
+per value; for the thousand rows of a full recompute that cost more than computing them,
+and so did psycopg's quoting of one array per column. On PostgreSQL the rows go instead as
+one JSON document, read by the server into the table's own row type
+(json_populate_recordset) and written by a single INSERT ... ON CONFLICT DO UPDATE.
+Elsewhere, bulk_create.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from django.db import connection, models
-from psycopg.types.json import Jsonb
 
 
 def upsert(
@@ -32,20 +34,18 @@ def upsert(
             update_fields=columns[unique:],
         )
         return
-    arrays, casts = [], []
-    for index, field in enumerate(fields):
-        values = [row[index] for row in rows]
-        if isinstance(field, models.JSONField):
-            values = [None if value is None else Jsonb(value) for value in values]
-        arrays.append(values)
-        casts.append(f"%s::{field.db_type(connection)}[]")
     quote = connection.ops.quote_name
-    names = [quote(field.column) for field in fields]
+    table = quote(model._meta.db_table)
+    keys = [field.column for field in fields]
+    names = [quote(key) for key in keys]
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(names)}) "
-        f"SELECT * FROM unnest({', '.join(casts)}) "
+        f"INSERT INTO {table} ({', '.join(names)}) "
+        f"SELECT {', '.join(names)} FROM json_populate_recordset(NULL::{table}, %s) "
         f"ON CONFLICT ({', '.join(names[:unique])}) DO UPDATE SET "
         + ", ".join(f"{name} = EXCLUDED.{name}" for name in names[unique:])
     )
+    # Decimals, dates and times as their text, which PostgreSQL reads back exactly; a JSON
+    # field's value stays JSON.
+    document = json.dumps([dict(zip(keys, row, strict=True)) for row in rows], default=str)
     with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, [document])
