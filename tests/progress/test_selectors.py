@@ -6,8 +6,12 @@ from decimal import Decimal
 import pytest
 
 from tests import factories
-from tracker.commitments.models import Assessment, Meeting
+from tracker.commitments.models import Assessment, Commitment, ExchangeRate, Meeting, Milestone
+from tracker.methodology import rules
+from tracker.methodology import vocabulary as v
+from tracker.ops.synthetic import generate
 from tracker.progress import engine, selectors
+from tracker.progress.inputs import TERMS_FIELDS, CommitmentTree, facts_by_commitment, load_rates
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +86,42 @@ def test_the_commitment_page_lists_every_assessment_newest_first():
     detail = selectors.commitment_detail(selectors.commitment_page_queryset().get(pk=c.pk))
     assert detail.assessments == [new, old]
     assert detail.assessment == new
+
+
+def sub_targets_in_every_kind_of_unit():
+    """A yen target whose sub-targets' evidence comes in units that convert, that have no
+    rate, that do not add up, and without an amount."""
+    ExchangeRate.objects.create(currency="JPY", date=date(2025, 1, 1), units_per_usd=150)
+    ExchangeRate.objects.create(currency="INR", date=date(2025, 1, 1), units_per_usd=80)
+    parent = factories.commitment(target_value=Decimal(10**9), target_unit="JPY")
+    for unit in ("INR", "USD", "JPY", "EUR", "persons"):
+        child = factories.commitment(target_value=Decimal(10**6), target_unit=unit, parent=parent)
+        factories.milestone(child, amount=Decimal(1000), unit=unit)
+    factories.milestone(child, amount=None, unit="")
+    factories.milestone(parent, amount=Decimal(7), unit="EUR")  # its own, with no rate
+
+
+@pytest.mark.parametrize("data", ["synthetic", "every unit"])
+def test_a_page_converts_and_counts_what_the_rules_evaluation_does(data):
+    """The page converts only the milestones it lists and counts its sub-targets' evidence
+    in SQL; both must agree with the rules evaluating every counted milestone."""
+    if data == "synthetic":
+        generate(commitments=40, milestones=1_500, subscribers=0, seed=5)
+    else:
+        sub_targets_in_every_kind_of_unit()
+    as_of, rates, tree = engine.today(), load_rates(), CommitmentTree()
+    facts = facts_by_commitment(Milestone.objects.counted(as_of))
+    quantitative = Commitment.objects.filter(kind=v.QUANTITATIVE)
+    assert any(tree.descendants(c.pk) for c in quantitative)  # the data has sub-targets
+    converted_seen = 0
+    for c in quantitative:
+        terms = rules.Terms(**{name: getattr(c, name) for name in TERMS_FIELDS})
+        evaluation = rules.evaluate(terms, tree.facts_for(c.pk, facts), rates, as_of)
+        from_family = {m.id for child in tree.descendants(c.pk) for m in facts.get(child, ())}
+        detail = selectors.commitment_detail(selectors.commitment_page_queryset().get(pk=c.pk))
+        assert detail.inherited_count == len(from_family & evaluation.conversions.keys())
+        assert {m.pk for m in detail.inherited} <= evaluation.conversions.keys()
+        for entry in detail.milestones:
+            assert entry.conversion == evaluation.conversions.get(entry.milestone.pk)
+            converted_seen += entry.conversion is not None
+    assert converted_seen

@@ -226,17 +226,10 @@ def evaluate_series(
                 continue  # a sub-target's milestone counts towards its parent once
             seen.add(m.id)
             if quantitative:
-                if m.inherited and not units_add_up(m.unit, terms.target_unit):
-                    continue
-                if m.amount is None:
-                    problems.append(f"Milestone {m.id} has no amount, so it does not count.")
-                    continue
-                try:
-                    converted = conversion(
-                        m.amount, m.unit, terms.target_unit, m.occurred_on, rates
-                    )
-                except Unconvertible as reason:
-                    problems.append(f"Milestone {m.id} is not counted: {reason}.")
+                converted, problem = contribution(terms, m, rates)
+                if problem:
+                    problems.append(problem)
+                if converted is None:
                     continue
                 achieved += converted.value
                 conversions[m.id] = converted
@@ -264,6 +257,23 @@ def evaluate_series(
             )  # fmt: skip
         )
     return results
+
+
+def contribution(
+    terms: Terms, milestone: MilestoneFact, rates: RateTable
+) -> tuple[Conversion | None, str | None]:
+    """What a counted milestone adds to a quantitative commitment: its amount converted into
+    the target unit, or the problem that stops it counting. (None, None) for a sub-target's
+    milestone in a unit that does not add up: it belongs to the sub-target alone."""
+    m = milestone
+    if m.inherited and not units_add_up(m.unit, terms.target_unit):
+        return None, None
+    if m.amount is None:
+        return None, f"Milestone {m.id} has no amount, so it does not count."
+    try:
+        return conversion(m.amount, m.unit, terms.target_unit, m.occurred_on, rates), None
+    except Unconvertible as reason:
+        return None, f"Milestone {m.id} is not counted: {reason}."
 
 
 def standing(

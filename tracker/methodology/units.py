@@ -76,6 +76,10 @@ class RateTable:
                 yield currency, day, self.rate(currency, day).units_per_usd
                 day += ONE_DAY
 
+    def currencies(self) -> set[str]:
+        """The currencies it converts: those with rates, and USD."""
+        return {*self._rates, BASE_CURRENCY}
+
     def earliest(self) -> Iterator[Rate]:
         return (rows[0] for rows in self._rates.values())
 
@@ -88,7 +92,7 @@ class RateTable:
         The rule divides by one rate and multiplies by the other; a factor is that quotient
         to 40 digits, so multiplying by it agrees with the rule far below the cent.
         """
-        known = [*self._rates, BASE_CURRENCY]
+        known = sorted(self.currencies())
         pairs = [(a, b) for b in dict.fromkeys(to_units) if b in known for a in known if a != b]
         if not pairs or not self._dates:
             return []

@@ -18,6 +18,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Window,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
@@ -43,7 +44,6 @@ from .filters import CommitmentFilter
 from .inputs import (
     TERMS_FIELDS,
     CommitmentTree,
-    facts_by_commitment,
     load_rates,
     thresholds,
 )
@@ -423,8 +423,9 @@ def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail
     figure. A page of the timeline past its end raises Paginator's EmptyPage.
 
     A page's queries depend on its kind alone, never on the commitment's shape or how much
-    evidence it has: a quantitative page reads the tree, the counted evidence and the rates
-    to show its conversions and what its sub-targets add; a deliverable has neither.
+    evidence it has: a quantitative page reads the tree, the rates, and the newest of what
+    its sub-targets add (with their number); a deliverable has none of these. Nor does its
+    work grow with the evidence: only the milestones it lists are converted.
     """
     as_of = today()
     timeline = evidence_timeline_milestones(commitment, as_of)
@@ -435,32 +436,28 @@ def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail
     start = (number - 1) * TIMELINE_PAGE_SIZE
     on_this_page = timeline.values("pk")[start : start + TIMELINE_PAGE_SIZE]
 
-    family, facts, conversions = [], {}, {}
+    family, inherited_shown, inherited_count, terms, rates = [], [], 0, None, None
     if commitment.is_quantitative:
         terms = rules.Terms(**{name: getattr(commitment, name) for name in TERMS_FIELDS})
-        tree = CommitmentTree()
-        family = tree.descendants(commitment.pk)
-        # Unordered: sorting by the model's default order would steer PostgreSQL to walk the
-        # latest-evidence index across every commitment instead of this family's rows.
-        facts = facts_by_commitment(
+        family = CommitmentTree().descendants(commitment.pk)
+        rates = load_rates()
+        # The sub-targets' evidence that counts here, newest first, and how many in all, in
+        # one query whatever their number: the rule's test (rules.contribution) as a filter.
+        # The commitment's own id keeps the query there to run when it has no sub-targets.
+        adds = Q(unit=commitment.target_unit)
+        if commitment.target_unit in rates.currencies():
+            adds |= Q(unit__in=rates.currencies())
+        counted_from_family = list(
             Milestone.objects.counted(as_of)
-            .filter(commitment_id__in=[commitment.pk, *family])
-            .order_by()
+            .filter(commitment_id__in=[commitment.pk, *family], amount__isnull=False)
+            .exclude(commitment_id=commitment.pk)
+            .filter(adds)
+            .annotate(total=Window(Count("pk")))
+            .order_by("-occurred_on", "-id")
+            .values_list("pk", "total")[:INHERITED_SHOWN]
         )
-        evaluation = rules.evaluate(
-            terms, tree.facts_for(commitment.pk, facts), load_rates(), as_of, thresholds()
-        )
-        conversions = evaluation.conversions
-    counted_from_family = sorted(
-        (
-            (fact.occurred_on, fact.id)
-            for child in family
-            for fact in facts.get(child, ())
-            if fact.id in conversions
-        ),
-        reverse=True,
-    )
-    inherited_shown = [pk for _, pk in counted_from_family[:INHERITED_SHOWN]]
+        inherited_shown = [pk for pk, _ in counted_from_family]
+        inherited_count = counted_from_family[0][1] if counted_from_family else 0
     # The family's rows first: an id list or'ed with a subquery would make PostgreSQL scan
     # every milestone.
     listed = list(
@@ -469,6 +466,17 @@ def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail
         .select_related("commitment", "meeting")
         .order_by("-occurred_on", "-id")
     )
+    # Each listed figure as the rule converts it, with the rate behind it.
+    conversions = {}
+    for m in listed if terms else ():
+        fact = rules.MilestoneFact(
+            m.pk, m.occurred_on, m.status, m.kind, m.amount, m.unit, m.stage, m.sourced,
+            inherited=m.commitment_id != commitment.pk,
+        )  # fmt: skip
+        if rules.is_counted(fact, as_of):
+            converted, _ = rules.contribution(terms, fact, rates)
+            if converted is not None:
+                conversions[m.pk] = converted
     entries = [m for m in listed if m.commitment_id == commitment.pk]
     inherited = [m for m in listed if m.commitment_id != commitment.pk]
     prefetch_related_objects([*listed, *commitment.milestones_upcoming], "sources")
@@ -510,7 +518,7 @@ def commitment_detail(commitment: Commitment, page: int = 1) -> CommitmentDetail
         corrections=commitment.correction_log,
         last_updated=last_updated(commitment),
         timeline_page=Page(entries, number, paginator),
-        inherited_count=len(counted_from_family),
+        inherited_count=inherited_count,
         upcoming_count=commitment.upcoming_count,
         corrections_count=commitment.corrections_count,
     )
