@@ -21,7 +21,10 @@ from tracker.commitments.models import ExchangeRate
 from tracker.methodology import vocabulary as v
 from tracker.progress import selectors
 
-CHUNK_ROWS = 2000  # rows fetched from the database at a time
+# Rows fetched from the database at a time: the first fetch is what a reader waits for
+# before the download starts (15 ms for 2,000 rows, 4 ms for 500), and more, smaller
+# fetches cost little over a whole file.
+CHUNK_ROWS = 500
 CHUNK_CHARS = 64 * 1024  # text handed to the server at a time
 
 

@@ -28,6 +28,7 @@ from tracker.methodology.wording import human_amount
 from .mix import (
     ASSESSED_SHARE,
     CURRENCIES,
+    HEADLINES,
     LAST_EVIDENCE_ON,
     MEETINGS,
     MILESTONE_MIX,
@@ -210,6 +211,8 @@ class Writer:
                     plan.parent, plan.depth = parent.index, parent.depth + 1
                     plan.pillar = parent.pillar
                     break
+        # Editors flag a handful of headlines, however many commitments there are.
+        self.headlines = set(rng.sample(range(n), min(HEADLINES, n)))
         # Parents before children, so each level knows its parents' ids.
         for depth in range(3):
             level = [p for p in plans if p.depth == depth]
@@ -269,7 +272,7 @@ class Writer:
             deadline_words=words,
             weight=rng.choices([1, 2, 3], weights=[80, 15, 5])[0],
             promised_by=rng.choice(Commitment.Side.values),
-            is_headline=rng.random() < 0.03,
+            is_headline=plan.index in self.headlines,
         )
 
     def milestones(self, plans: list[Plan], n: int) -> None:
