@@ -19,7 +19,11 @@ from tracker.commitments.models import Commitment, ExchangeRate, Milestone
 from tracker.methodology import rules
 from tracker.ops.synthetic import generate
 from tracker.progress import engine, totals
-from tracker.progress.models import CommitmentProgress, OverallProgress
+from tracker.progress.models import (
+    CommitmentProgress,
+    CommitmentProgressHistory,
+    OverallProgress,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 AS_OF = date(2026, 11, 25)
@@ -41,11 +45,32 @@ def figures(computation):
     }
 
 
+def stored_history():
+    return set(
+        CommitmentProgressHistory.objects.values_list(
+            "commitment_id",
+            "as_of",
+            "achieved_value",
+            "progress",
+            "stage",
+            "expected_progress",
+            "status",
+        )  # fmt: skip
+    )
+
+
 def assert_sql_agrees_with_rules(as_of=AS_OF):
-    by_sql = engine.compute(None, as_of, rebuild_history=False)
-    by_rules = engine.compute(None, as_of, rebuild_history=True)
-    assert by_sql.current and len(by_sql.current) == Commitment.objects.count()
-    assert figures(by_sql) == figures(by_rules)
+    """The day's figures and every chart point, by SQL and by the rules."""
+    by_rules = engine.compute(None, as_of, rebuild_history=True, by_rules=True)
+    for rebuild_history in (False, True):
+        by_sql = engine.compute(None, as_of, rebuild_history=rebuild_history)
+        assert by_sql.current and len(by_sql.current) == Commitment.objects.count()
+        assert figures(by_sql) == figures(by_rules)
+    engine.recompute(None, as_of, by_rules=True)
+    history = stored_history()
+    CommitmentProgressHistory.objects.all().delete()
+    engine.recompute(None, as_of)
+    assert stored_history() == history
     return figures(by_sql)
 
 
@@ -174,3 +199,63 @@ def test_groups_added_up_in_sql_roll_up_as_the_rules_do():
     overall = OverallProgress.objects.get()
     assert overall.commitment_count == len(items)
     assert overall.progress == round(rules.rollup(items).progress, 6)
+
+
+def test_chart_points_on_every_edge_of_the_status_rules():
+    """Every chart point the SQL writes equals the rules' series, on the edges of the path,
+    the status ladder and rounding."""
+    start = date(2025, 9, 1)
+
+    def persons(**terms):
+        return factories.commitment(target_unit="persons", **terms)
+
+    # A one-day path (the database holds no shorter one), with evidence before its start.
+    same_day = persons(start_date=start, deadline=start + timedelta(1))
+    factories.milestone(same_day, occurred_on=start - timedelta(3), amount=1, unit="persons")
+    # Ties at the seventh digit, which Python rounds to even and round() away from zero:
+    # progress 1 / 2,000,000 = 0.0000005 and expected 1 / 128 = 0.0078125.
+    ties = persons(target_value=2_000_000, start_date=start, deadline=start + timedelta(128))
+    factories.milestone(ties, occurred_on=start + timedelta(1), amount=1, unit="persons")
+    # On the thresholds exactly: 90% and 50% of the expected progress.
+    for share in ("0.9", "0.5", "0.4999"):
+        on_edge = persons(target_value=1000, start_date=start, deadline=start + timedelta(100))
+        amount = Decimal(share) * 1000 * 50 / 100  # expected is 0.5 on day 50
+        factories.milestone(
+            on_edge, occurred_on=start + timedelta(50), amount=amount, unit="persons"
+        )
+    # No path: an assumed deadline, no start, a start still to come, no target value.
+    persons(deadline_basis="assumed")
+    no_start = persons(start_date=None)
+    factories.milestone(no_start, occurred_on=start, amount=5, unit="persons")
+    persons(start_date=AS_OF + timedelta(days=10))
+    done = persons(target_value=10, deadline=start + timedelta(30))  # achieved, then overdue
+    factories.milestone(done, occurred_on=start, amount=4, unit="persons")
+    factories.milestone(done, occurred_on=start + timedelta(60), amount=6, unit="persons")
+    # A sub-target in a unit that does not add up marks days on its parent's chart; a
+    # deliverable's stages never count above it.
+    parent = persons()
+    child = factories.commitment(target_unit="students", parent=parent)
+    factories.milestone(child, occurred_on=start + timedelta(7), amount=3, unit="students")
+    plan = factories.commitment(kind="deliverable", target_value=None, target_unit="")
+    sub_plan = factories.commitment(
+        kind="deliverable", target_value=None, target_unit="", parent=plan
+    )
+    factories.milestone(plan, occurred_on=start, stage="agreed", amount=None, unit="")
+    factories.milestone(
+        sub_plan, occurred_on=start + timedelta(9), stage="complete", amount=None, unit=""
+    )
+    factories.milestone(
+        plan, occurred_on=start + timedelta(20), stage="complete", amount=None, unit=""
+    )
+    assert_sql_agrees_with_rules()
+    points = CommitmentProgressHistory.objects
+    assert points.get(commitment=ties, as_of=start + timedelta(1)).progress == Decimal("0")
+    assert points.get(commitment=ties, as_of=start + timedelta(1)).expected_progress == Decimal(
+        "0.007812"
+    )
+    assert set(points.filter(commitment=parent).values_list("as_of", flat=True)) >= {
+        start + timedelta(7)
+    }
+    assert points.get(commitment=same_day, as_of=AS_OF).status == "overdue"
+    statuses = points.filter(as_of=start + timedelta(50)).values_list("status", flat=True)
+    assert {"on_track", "at_risk", "off_track"} <= set(statuses)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from tracker.commitments.models import Assessment, Commitment, Milestone, Pillar
 from tracker.methodology import rules
+from tracker.methodology.units import RateTable
 from tracker.methodology.vocabulary import ANNOUNCED, DELIVERABLE
 
 from . import totals
@@ -90,12 +91,19 @@ class Computation:
     history: list[tuple]  # HISTORY_COLUMNS
     rebuild_history: bool
     computed_at: datetime
+    # Commitments whose chart history the database computes and writes (totals.py), by
+    # target unit, and what it needs; `history` holds the others' points.
+    history_in_sql: dict[int, str] = field(default_factory=dict)
+    tree: CommitmentTree | None = None
+    rates: RateTable | None = None
+    thresholds: rules.Thresholds | None = None
 
 
 def recompute(
     commitment_ids: Iterable[int] | None = None,
     as_of: date | None = None,
     rebuild_history: bool = True,
+    by_rules: bool = False,
 ) -> int:
     """Recompute the given commitments (all when None) and the commitments they are part of,
     then every pillar and the overall figure.
@@ -105,15 +113,17 @@ def recompute(
     written: the daily run needs no more, because every change to milestones, rates or
     terms triggers a rebuilding recompute of the commitments it touches.
     Returns the number of commitments whose figures were stored; a commitment changed while
-    this ran is left to the recompute that change queued.
+    this ran is left to the recompute that change queued. `by_rules` evaluates every
+    commitment with the rules in Python, as on SQLite: the reference the SQL is tested on.
     """
-    return store(compute(commitment_ids, as_of, rebuild_history))
+    return store(compute(commitment_ids, as_of, rebuild_history, by_rules))
 
 
 def compute(
     commitment_ids: Iterable[int] | None = None,
     as_of: date | None = None,
     rebuild_history: bool = True,
+    by_rules: bool = False,
 ) -> Computation:
     """Read the source rows and apply the rules; nothing is written."""
     as_of = as_of or today()
@@ -133,19 +143,23 @@ def compute(
 
     terms = {row["id"]: terms_from(row) for row in commitments.values("id", *TERMS_FIELDS)}
     limits = thresholds()
-    # The day's figures alone: summed in SQL where the database can (totals.py), and by the
-    # rules for the commitments with anything the rules would report.
+    # Summed in SQL where the database can (totals.py), and by the rules for the commitments
+    # with anything the rules would report. The day's figures come from the sums; the chart
+    # history, when rebuilt, is computed and written by the database as the figures are
+    # stored.
     rates = load_rates()
-    summed = {}
-    if not rebuild_history and totals.supported():
+    summed, history_in_sql = {}, {}
+    if totals.supported() and not by_rules:
         target_units = {cid: commitment.target_unit for cid, commitment in terms.items()}
         summed = totals.totals_by_commitment(
             as_of, tree, target_units, rates, everything=commitment_ids is None
         )
-        by_rules = {cid for cid, found in summed.items() if found.irregular}
-        milestones = milestones.filter(commitment_id__in=tree.with_descendants(by_rules))
-        summed = {cid: found for cid, found in summed.items() if cid not in by_rules}
-        summed.update({cid: NO_TOTALS for cid in terms.keys() - by_rules - summed.keys()})
+        irregular = {cid for cid, found in summed.items() if found.irregular}
+        milestones = milestones.filter(commitment_id__in=tree.with_descendants(irregular))
+        summed = {cid: found for cid, found in summed.items() if cid not in irregular}
+        summed.update({cid: NO_TOTALS for cid in terms.keys() - irregular - summed.keys()})
+        if rebuild_history:
+            history_in_sql = {cid: target_units[cid] for cid in summed}
     facts = facts_by_commitment(milestones)
     assessments = latest_assessments(None if commitment_ids is None else terms, as_of)
     quiet_days = settings.EVIDENCE_QUIET_DAYS
@@ -196,6 +210,8 @@ def compute(
                 problems=list(latest.problems),
             )
         )
+        if cid in history_in_sql:
+            continue
         # Plain tuples (HISTORY_COLUMNS): at 70,000 points, model instances cost more than
         # the rules that computed them.
         history.extend(
@@ -218,6 +234,10 @@ def compute(
         history=history,
         rebuild_history=rebuild_history,
         computed_at=now,
+        history_in_sql=history_in_sql,
+        tree=tree,
+        rates=rates,
+        thresholds=limits,
     )
 
 
@@ -247,6 +267,15 @@ def store(result: Computation) -> int:
         upsert(CommitmentProgress, ["commitment", *PROGRESS_FIELDS], changed, 1)
         if result.rebuild_history:
             write_history([p for p in result.history if p[0] in fresh], result)
+            in_sql = {cid: unit for cid, unit in result.history_in_sql.items() if cid in fresh}
+            totals.write_history(
+                result.as_of,
+                result.tree,
+                in_sql,
+                result.rates,
+                result.thresholds,
+                everything=result.targets is None,
+            )
         else:
             # The day's point of each commitment whose figures changed; the others' is
             # already stored with the figures it would repeat.
@@ -297,9 +326,9 @@ def write_history(points: list[tuple], result: Computation) -> None:
     no longer points. Most recomputes change a few points of a few commitments, so writing
     (and deleting) everything again cost far more than reading what is there."""
     owners = {p[0] for p in points}
-    stored = CommitmentProgressHistory.objects.all()
-    if result.targets is not None:  # else every row is read, without a list of ids
-        stored = stored.filter(commitment_id__in=owners)
+    if not owners:
+        return
+    stored = CommitmentProgressHistory.objects.filter(commitment_id__in=owners)
     existing = {
         (cid, day): (pk, tuple(values))
         for pk, cid, day, *values in stored.values_list(
