@@ -110,6 +110,20 @@ def test_status(terms, progress, stage_name, evidence, expected, as_of, status):
     assert rules.status_for(terms, progress, stage_name, evidence, expected, as_of, T) == status
 
 
+def test_a_threshold_met_exactly_is_met_whatever_the_decimals():
+    """1 of 3 achieved two days into a three-day path: exactly half the expected 2/3, so at
+    risk. In 28-digit decimals half of 0.6666…7 rounds above 0.3333…3, which read off track."""
+    start = date(2026, 1, 1)
+    three = Terms(v.QUANTITATIVE, D(3), "persons", start, start + timedelta(3), v.STATED)
+    thresholds = rules.thresholds_from_settings("0.9", "0.5")
+    found = rules.standing(three, start + timedelta(2), D(1), "", 1, start, thresholds=thresholds)
+    assert found.status == v.AT_RISK
+    decimals = rules.status_for(
+        three, found.progress, "", 1, found.expected_progress, start + timedelta(2), thresholds
+    )
+    assert decimals == v.OFF_TRACK  # what comparing the stored decimals would have said
+
+
 def test_thresholds_come_from_settings_not_the_rule():
     strict = rules.thresholds_from_settings("1.0", "0.8")
     assert rules.status_for(YEN, D("0.09"), "", 1, D("0.1"), TODAY, strict) == v.AT_RISK

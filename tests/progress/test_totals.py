@@ -223,6 +223,9 @@ def test_chart_points_on_every_edge_of_the_status_rules():
         factories.milestone(
             on_edge, occurred_on=start + timedelta(50), amount=amount, unit="persons"
         )
+    # Exactly half of a repeating 2/3 expected: at risk, compared as fractions.
+    thirds = persons(target_value=3, start_date=start, deadline=start + timedelta(3))
+    factories.milestone(thirds, occurred_on=start + timedelta(2), amount=1, unit="persons")
     # No path: an assumed deadline, no start, a start still to come, no target value.
     persons(deadline_basis="assumed")
     no_start = persons(start_date=None)
@@ -257,5 +260,6 @@ def test_chart_points_on_every_edge_of_the_status_rules():
         start + timedelta(7)
     }
     assert points.get(commitment=same_day, as_of=AS_OF).status == "overdue"
+    assert points.get(commitment=thirds, as_of=start + timedelta(2)).status == "at_risk"
     statuses = points.filter(as_of=start + timedelta(50)).values_list("status", flat=True)
     assert {"on_track", "at_risk", "off_track"} <= set(statuses)

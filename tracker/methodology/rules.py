@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from .units import Conversion, RateTable, Unconvertible, conversion, units_add_up
 from .vocabulary import (
@@ -112,11 +113,16 @@ def stage_fraction(stage: str) -> Decimal:
 
 def expected_progress(start_date: date, deadline: date, as_of: date) -> Decimal:
     """Straight-line share of the time from start to deadline that has passed, 0 to 1."""
+    share = expected_share(start_date, deadline, as_of)
+    return Decimal(share.numerator) / Decimal(share.denominator)
+
+
+def expected_share(start_date: date, deadline: date, as_of: date) -> Fraction:
+    """expected_progress() as the exact fraction of days elapsed."""
     span = (deadline - start_date).days
     if span <= 0:
-        return ONE if as_of >= deadline else ZERO
-    elapsed = Decimal((as_of - start_date).days) / Decimal(span)
-    return min(max(elapsed, ZERO), ONE)
+        return Fraction(1 if as_of >= deadline else 0)
+    return Fraction(min(max((as_of - start_date).days, 0), span), span)
 
 
 def path_applies(terms: Terms) -> bool:
@@ -131,14 +137,18 @@ def path_applies(terms: Terms) -> bool:
 
 def status_for(
     terms: Terms,
-    progress: Decimal,
+    progress: Decimal | Fraction,
     stage: str,
     evidence: int,
-    expected: Decimal | None,
+    expected: Decimal | Fraction | None,
     as_of: date,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> str:
-    """The first status rule that matches (the methodology page lists them in this order)."""
+    """The first status rule that matches (the methodology page lists them in this order).
+
+    The thresholds are compared exactly: given as fractions (standing() does), progress of
+    1/3 is at risk against 50% of an expected 2/3, where 28-digit decimals would round the
+    two sides apart."""
     if evidence == 0:
         return NO_EVIDENCE
     if (terms.kind == DELIVERABLE and stage == COMPLETE) or (
@@ -148,9 +158,10 @@ def status_for(
     if terms.deadline_basis == STATED and terms.deadline is not None and as_of > terms.deadline:
         return OVERDUE
     if path_applies(terms) and expected is not None:
-        if progress >= thresholds.on_track * expected:
+        progress, expected = Fraction(progress), Fraction(expected)
+        if progress >= Fraction(thresholds.on_track) * expected:
             return ON_TRACK
-        if progress >= thresholds.at_risk * expected:
+        if progress >= Fraction(thresholds.at_risk) * expected:
             return AT_RISK
         return OFF_TRACK
     return IN_PROGRESS
@@ -293,20 +304,20 @@ def standing(
     quantitative = terms.kind == QUANTITATIVE
     if quantitative:
         progress = achieved / terms.target_value if terms.target_value else ZERO
+        exact = Fraction(achieved) / Fraction(terms.target_value) if terms.target_value else 0
     else:
-        progress = stage_fraction(stage)
-    expected = (
-        expected_progress(terms.start_date, terms.deadline, as_of)
-        if quantitative and terms.start_date and terms.deadline
-        else None
-    )
+        progress = exact = stage_fraction(stage)
+    expected = share = None
+    if quantitative and terms.start_date and terms.deadline:
+        share = expected_share(terms.start_date, terms.deadline, as_of)
+        expected = Decimal(share.numerator) / Decimal(share.denominator)
     return Evaluation(
         as_of=as_of,
         achieved_value=achieved if quantitative else None,
         progress=progress,
         stage="" if quantitative else stage,
         expected_progress=expected,
-        status=status_for(terms, progress, stage, evidence, expected, as_of, thresholds),
+        status=status_for(terms, exact, stage, evidence, share, as_of, thresholds),
         evidence_count=evidence,
         last_evidence_on=last_on,
         problems=tuple(problems),
