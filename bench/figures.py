@@ -266,7 +266,8 @@ def scale_figures(runs: int, budget_s: float, digest_readers: tuple[int, ...] = 
     """Every in-process figure of one scale, on freshly generated data (rollups not yet
     computed)."""
     figures = recompute_figures(runs, budget_s)
-    figures["pages"] = page_figures(runs, budget_s)
+    # Pages take tens of milliseconds: three times the runs, for a steadier median.
+    figures["pages"] = page_figures(runs * 3, budget_s)
     if digest_readers:
         figures["digest"] = digest_figures(digest_readers, runs, budget_s * 1.5)
     figures["database"] = database_version()
