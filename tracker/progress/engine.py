@@ -91,12 +91,15 @@ class Computation:
     history: list[tuple]  # HISTORY_COLUMNS
     rebuild_history: bool
     computed_at: datetime
-    # Commitments whose chart history the database computes and writes (totals.py), by
-    # target unit, and what it needs; `history` holds the others' points.
-    history_in_sql: dict[int, str] = field(default_factory=dict)
+    # What evaluating needs. A deferred computation (a history rebuild on PostgreSQL) has
+    # no figures yet: the database computes and writes the chart history as the figures are
+    # stored, and gives the day's totals with it (totals.write_history).
+    terms: dict[int, rules.Terms] = field(default_factory=dict)
+    assessments: dict[int, tuple] = field(default_factory=dict)
     tree: CommitmentTree | None = None
     rates: RateTable | None = None
     thresholds: rules.Thresholds | None = None
+    deferred: bool = False
 
 
 def recompute(
@@ -125,7 +128,8 @@ def compute(
     rebuild_history: bool = True,
     by_rules: bool = False,
 ) -> Computation:
-    """Read the source rows and apply the rules; nothing is written."""
+    """Read the source rows and apply the rules; nothing is written. A rebuild of the chart
+    history on PostgreSQL is deferred: store() has the database compute and write it."""
     as_of = as_of or today()
     tree = CommitmentTree()
     targets = set(tree.parent) if commitment_ids is None else tree.with_ancestors(commitment_ids)
@@ -142,31 +146,54 @@ def compute(
         milestones = milestones.filter(commitment_id__in=tree.with_descendants(targets))
 
     terms = {row["id"]: terms_from(row) for row in commitments.values("id", *TERMS_FIELDS)}
-    limits = thresholds()
-    # Summed in SQL where the database can (totals.py), and by the rules for the commitments
-    # with anything the rules would report. The day's figures come from the sums; the chart
-    # history, when rebuilt, is computed and written by the database as the figures are
-    # stored.
-    rates = load_rates()
-    summed, history_in_sql = {}, {}
+    result = Computation(
+        as_of=as_of,
+        targets=None if commitment_ids is None else set(terms),
+        read_versions=read_versions,
+        current=[],
+        history=[],
+        rebuild_history=rebuild_history,
+        computed_at=timezone.now(),
+        terms=terms,
+        assessments=latest_assessments(None if commitment_ids is None else terms, as_of),
+        tree=tree,
+        rates=load_rates(),
+        thresholds=thresholds(),
+        deferred=rebuild_history and totals.supported() and not by_rules,
+    )
+    if result.deferred:
+        return result
+    # The day's figures summed in SQL where the database can (totals.py), and by the rules
+    # for the commitments with anything the rules would report.
+    summed = {}
     if totals.supported() and not by_rules:
         target_units = {cid: commitment.target_unit for cid, commitment in terms.items()}
         summed = totals.totals_by_commitment(
-            as_of, tree, target_units, rates, everything=commitment_ids is None
+            as_of, tree, target_units, result.rates, everything=commitment_ids is None
         )
         irregular = {cid for cid, found in summed.items() if found.irregular}
         milestones = milestones.filter(commitment_id__in=tree.with_descendants(irregular))
-        summed = {cid: found for cid, found in summed.items() if cid not in irregular}
-        summed.update({cid: NO_TOTALS for cid in terms.keys() - irregular - summed.keys()})
-        if rebuild_history:
-            history_in_sql = {cid: target_units[cid] for cid in summed}
-    facts = facts_by_commitment(milestones)
-    assessments = latest_assessments(None if commitment_ids is None else terms, as_of)
+    result.current, result.history = evaluate(result, summed, facts_by_commitment(milestones))
+    return result
+
+
+def evaluate(
+    result: Computation, summed: dict[int, totals.Totals], facts: dict, only=None
+) -> tuple[list[Figures], list[tuple]]:
+    """Each commitment's figures (of `only`, if given), from its totals where the database
+    summed them without a problem, else by the rules from its facts; and the chart points
+    the rules computed (HISTORY_COLUMNS), of every commitment unless deferred, when the
+    database writes those of the summed ones."""
+    as_of, tree, limits = result.as_of, result.tree, result.thresholds
     quiet_days = settings.EVIDENCE_QUIET_DAYS
-    now = timezone.now()
     current, history = [], []
-    for cid, commitment_terms in terms.items():
-        if (found := summed.get(cid)) is not None:
+    for cid, commitment_terms in result.terms.items():
+        if only is not None and cid not in only:
+            continue
+        found = summed.get(cid, NO_TOTALS) if summed else None
+        if found is not None and found.irregular:
+            found = None
+        if found is not None:
             stage = found.stage if commitment_terms.kind == DELIVERABLE else ANNOUNCED
             series = [
                 rules.standing(
@@ -183,17 +210,19 @@ def compute(
             own_facts = tree.facts_for(cid, facts)
             days = (
                 rules.progress_dates(commitment_terms, own_facts, as_of)
-                if rebuild_history
+                if result.rebuild_history
                 else [as_of]
             )
-            series = rules.evaluate_series(commitment_terms, own_facts, rates, days, limits)
+            series = rules.evaluate_series(commitment_terms, own_facts, result.rates, days, limits)
         latest = series[-1]
-        assessment_id, assessed_status, assessed_on = assessments.get(cid, (None, None, None))
+        assessment_id, assessed_status, assessed_on = result.assessments.get(
+            cid, (None, None, None)
+        )
         current.append(
             Figures(
                 commitment_id=cid,
                 as_of=as_of,
-                computed_at=now,
+                computed_at=result.computed_at,
                 achieved_value=_quantize(latest.achieved_value, 4),
                 progress=_quantize(latest.progress, 6),
                 stage=latest.stage,
@@ -210,7 +239,7 @@ def compute(
                 problems=list(latest.problems),
             )
         )
-        if cid in history_in_sql:
+        if result.deferred and found is not None:
             continue
         # Plain tuples (HISTORY_COLUMNS): at 70,000 points, model instances cost more than
         # the rules that computed them.
@@ -226,19 +255,7 @@ def compute(
             )
             for point in series
         )
-    return Computation(
-        as_of=as_of,
-        targets=None if commitment_ids is None else set(terms),
-        read_versions=read_versions,
-        current=current,
-        history=history,
-        rebuild_history=rebuild_history,
-        computed_at=now,
-        history_in_sql=history_in_sql,
-        tree=tree,
-        rates=rates,
-        thresholds=limits,
-    )
+    return current, history
 
 
 def store(result: Computation) -> int:
@@ -258,29 +275,22 @@ def store(result: Computation) -> int:
             locked = locked.filter(commitment_id__in=result.targets)
         now_versions = dict(locked.values_list("commitment_id", "version"))
         fresh = {
-            row.commitment_id
-            for row in result.current
-            if now_versions.get(row.commitment_id) == result.read_versions.get(row.commitment_id)
+            cid for cid in result.terms if now_versions.get(cid) == result.read_versions.get(cid)
         }
-        current = [row for row in result.current if row.commitment_id in fresh]
+        if result.deferred:
+            current, history = evaluate_deferred(result, fresh)
+        else:
+            current = [row for row in result.current if row.commitment_id in fresh]
+            history = [p for p in result.history if p[0] in fresh]
         changed = changed_rows(current, everything=result.targets is None)
         upsert(CommitmentProgress, ["commitment", *PROGRESS_FIELDS], changed, 1)
         if result.rebuild_history:
-            write_history([p for p in result.history if p[0] in fresh], result)
-            in_sql = {cid: unit for cid, unit in result.history_in_sql.items() if cid in fresh}
-            totals.write_history(
-                result.as_of,
-                result.tree,
-                in_sql,
-                result.rates,
-                result.thresholds,
-                everything=result.targets is None,
-            )
+            write_history(history, result)
         else:
             # The day's point of each commitment whose figures changed; the others' is
             # already stored with the figures it would repeat.
             moved = {row.commitment_id for row in changed}
-            points = [p for p in result.history if p[0] in moved]
+            points = [p for p in history if p[0] in moved]
             upsert(CommitmentProgressHistory, HISTORY_COLUMNS, points, 2)
         marks = RollupMark.objects.all()
         if result.targets is None:  # every mark was read: name the few that moved, if any
@@ -290,7 +300,7 @@ def store(result: Computation) -> int:
         marks.update(done_version=F("version"), marked_at=None)
         refresh_groups(result.as_of, result.computed_at)
 
-    skipped = len(result.current) - len(current)
+    skipped = len(result.terms) - len(current)
     # Which commitments' pages may have changed (None: any of them).
     touched = None if result.targets is None else fresh
     transaction.on_commit(lambda: rollups_changed.send(sender=recompute, commitment_ids=touched))
@@ -299,6 +309,29 @@ def store(result: Computation) -> int:
         len(current), result.as_of, skipped,
     )  # fmt: skip
     return len(current)
+
+
+def evaluate_deferred(result: Computation, fresh: set[int]) -> tuple[list[Figures], list]:
+    """A deferred computation's figures: the database writes the chart points of the fresh
+    commitments without a problem and gives their day's totals; the rules evaluate the
+    rest, whose points are returned to be written."""
+    found = totals.write_history(
+        result.as_of,
+        result.tree,
+        {cid: result.terms[cid].target_unit for cid in fresh},
+        result.rates,
+        result.thresholds,
+        everything=result.targets is None,
+    )
+    irregular = {cid for cid, totals_found in found.items() if totals_found.irregular}
+    facts = {}
+    if irregular:
+        facts = facts_by_commitment(
+            Milestone.objects.counted(result.as_of).filter(
+                commitment_id__in=result.tree.with_descendants(irregular)
+            )
+        )
+    return evaluate(result, found, facts, only=fresh)
 
 
 HISTORY_FIELDS = ["achieved_value", "progress", "stage", "expected_progress", "status"]

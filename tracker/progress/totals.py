@@ -231,16 +231,21 @@ running AS (
     SELECT DISTINCT ON (target_id, day) target_id, day,
            COALESCE(SUM(added) OVER w, 0) AS achieved,
            COALESCE(MAX(rank) OVER w, 1) AS rank,
-           SUM(n) OVER w AS evidence
+           SUM(n) OVER w AS evidence,
+           MAX(CASE WHEN n > 0 THEN day END) OVER w AS last_on,
+           -- A problem anywhere: the rules evaluate the commitment, to word it.
+           BOOL_OR(problem) OVER (PARTITION BY target_id) AS irregular
     FROM (
         SELECT target_id, occurred_on AS day, CASE WHEN counts THEN value END AS added,
-               CASE WHEN counts THEN rank END AS rank, counts::int AS n
+               CASE WHEN counts THEN rank END AS rank, counts::int AS n,
+               counts AND problem AS problem
         FROM contributions
         UNION ALL
-        SELECT id, start_date, NULL, NULL, 0 FROM {commitments}
+        SELECT id, start_date, NULL, NULL, 0, FALSE FROM {commitments}
         WHERE id = ANY({targets}) AND start_date <= %(as_of)s
         UNION ALL
-        SELECT id, %(as_of)s, NULL, NULL, 0 FROM {commitments} WHERE id = ANY({targets})
+        SELECT id, %(as_of)s, NULL, NULL, 0, FALSE FROM {commitments}
+        WHERE id = ANY({targets})
     ) marked
     WHERE target_id = ANY({targets})
     WINDOW w AS (PARTITION BY target_id ORDER BY day)
@@ -262,6 +267,7 @@ standing AS (
            CASE WHEN c.start_date IS NOT NULL AND c.deadline IS NOT NULL
                 THEN GREATEST(c.deadline - c.start_date, 1) END AS span
     FROM running r JOIN {commitments} c ON c.id = r.target_id
+    WHERE NOT r.irregular
 ),
 expecting AS (
     SELECT *, millionths * 0.000001 AS progress,
@@ -303,7 +309,9 @@ points AS (
 changes AS (
     SELECT p.*, h.id AS stored_id
     FROM points p
-    FULL JOIN (SELECT * FROM {history} WHERE commitment_id = ANY({targets})) h
+    FULL JOIN (SELECT * FROM {history}
+               WHERE commitment_id = ANY({targets})
+                 AND commitment_id NOT IN (SELECT target_id FROM running WHERE irregular)) h
          ON h.commitment_id = p.commitment_id AND h.as_of = p.as_of
     WHERE h.id IS NULL OR p.commitment_id IS NULL
        OR (h.achieved_value, h.progress, h.stage, h.expected_progress, h.status)
@@ -325,7 +333,10 @@ deleted AS (
     WHERE id IN (SELECT stored_id FROM changes WHERE commitment_id IS NULL)
     RETURNING 1
 )
-SELECT (SELECT COUNT(*) FROM written), (SELECT COUNT(*) FROM deleted)
+-- The day's totals, as totals_by_commitment gives them; the commitments with a problem
+-- flagged. (Data-modifying statements in WITH run whether or not they are read.)
+SELECT target_id, achieved, rank, evidence, last_on, irregular FROM running
+WHERE day = %(as_of)s
 """
 # The statuses the query names, as parameters.
 STATUSES = ("no_evidence", "achieved", "overdue", "on_track", "at_risk", "off_track", "in_progress")
@@ -338,12 +349,13 @@ def write_history(
     rates: RateTable,
     thresholds: rules.Thresholds,
     everything: bool = False,
-) -> tuple[int, int]:
-    """Compute and write the chart points of the commitments in `target_units`, none of
-    which may have a problem (Totals.irregular). Returns how many points were written and
-    how many deleted. PostgreSQL only (supported())."""
+) -> dict[int, Totals]:
+    """Compute and write the chart points of the commitments in `target_units` ({id: target
+    unit}), except those with a problem, and give every one's totals on the as-of day, as
+    totals_by_commitment does: those with a problem flagged `irregular`, their points left
+    for the rules to write. PostgreSQL only (supported())."""
     if not target_units:
-        return 0, 0
+        return {}
     counted, params = contributions(as_of, tree, target_units, rates, everything)
     ranks = list(enumerate(v.STAGES, 1))
     sql = HISTORY.format(
@@ -370,5 +382,13 @@ def write_history(
         "at_risk_ratio": thresholds.at_risk,
         "stated": v.STATED,
     }
-    [(written, deleted)] = run(sql, params)
-    return written, deleted
+    return {
+        cid: Totals(
+            achieved=achieved if achieved is not None else Decimal(0),
+            stage=v.STAGES[rank - 1] if rank else v.STAGES[0],
+            evidence=evidence or 0,
+            last_on=last_on,
+            irregular=irregular,
+        )
+        for cid, achieved, rank, evidence, last_on, irregular in run(sql, params)
+    }
