@@ -272,3 +272,21 @@ def test_chart_points_on_every_edge_of_the_status_rules():
     assert points.get(commitment=thirds, as_of=start + timedelta(2)).status == "at_risk"
     statuses = points.filter(as_of=start + timedelta(50)).values_list("status", flat=True)
     assert {"on_track", "at_risk", "off_track"} <= set(statuses)
+
+
+def test_a_recompute_of_some_commitments_by_sql_agrees_with_the_rules():
+    """A recompute of enough commitments to go to the database, though not all of them:
+    only theirs (and what their sub-targets add) is read, written and deleted."""
+    generate(commitments=60, milestones=2_000, subscribers=0, seed=6)
+    engine.recompute(None, AS_OF, by_rules=True)
+    current, history = stored_figures(), stored_history()
+    some = list(Commitment.objects.filter(parent__isnull=True).values_list("id", flat=True))
+    some = some[: engine.SQL_FROM_COMMITMENTS + 5]
+    targets = engine.CommitmentTree().with_ancestors(some)
+    assert engine.SQL_FROM_COMMITMENTS <= len(targets) < Commitment.objects.count()
+    assert engine.compute(some, AS_OF).deferred  # done by the database
+    CommitmentProgress.objects.filter(commitment_id__in=targets).delete()
+    CommitmentProgressHistory.objects.filter(commitment_id__in=targets).update(status="stale")
+    engine.recompute(some, AS_OF)
+    assert stored_figures() == current
+    assert stored_history() == history

@@ -44,6 +44,9 @@ from .models import (
 from .writes import upsert
 
 logger = logging.getLogger(__name__)
+# From how many commitments a recompute is done by the database (totals.py). One commitment
+# with a hundred milestones took 31 ms by the rules and 48 ms by SQL at 100,000 milestones.
+SQL_FROM_COMMITMENTS = 20
 NO_TOTALS = totals.Totals(rules.ZERO, ANNOUNCED, 0, None, irregular=False)
 
 # Sent after rollups change, so caches of public pages can be dropped.
@@ -146,6 +149,12 @@ def compute(
         milestones = milestones.filter(commitment_id__in=tree.with_descendants(targets))
 
     terms = {row["id"]: terms_from(row) for row in commitments.values("id", *TERMS_FIELDS)}
+    # The database pays off over many commitments; a save's few are quicker by the rules.
+    in_sql = (
+        totals.supported()
+        and not by_rules
+        and (commitment_ids is None or len(terms) >= SQL_FROM_COMMITMENTS)
+    )
     result = Computation(
         as_of=as_of,
         targets=None if commitment_ids is None else set(terms),
@@ -159,14 +168,14 @@ def compute(
         tree=tree,
         rates=load_rates(),
         thresholds=thresholds(),
-        deferred=rebuild_history and totals.supported() and not by_rules,
+        deferred=rebuild_history and in_sql,
     )
     if result.deferred:
         return result
     # The day's figures summed in SQL where the database can (totals.py), and by the rules
     # for the commitments with anything the rules would report.
     summed = {}
-    if totals.supported() and not by_rules:
+    if in_sql:
         target_units = {cid: commitment.target_unit for cid, commitment in terms.items()}
         summed = totals.totals_by_commitment(
             as_of, tree, target_units, result.rates, everything=commitment_ids is None
