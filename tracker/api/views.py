@@ -65,6 +65,16 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
             return serializers.CommitmentDetailSerializer
         return serializers.CommitmentSerializer
 
+    def list(self, request, *args, **kwargs):
+        """A page of commitments: its ids found in the commitments' own order, with only the
+        join that order needs, then those rows read with everything beside them. Sorting
+        every commitment with all six joins cost as much as serializing the page."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.select_related(None).values_list("pk", flat=True))
+        rows = queryset.order_by().in_bulk(page)
+        serializer = self.get_serializer([rows[pk] for pk in page], many=True)
+        return self.get_paginated_response(serializer.data)
+
 
 @extend_schema_view(
     list=extend_schema(summary="Pillars with their progress"),
