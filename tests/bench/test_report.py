@@ -57,3 +57,13 @@ def test_the_export_is_timed_to_its_first_byte_and_to_its_last(measured):
     assert 0 < export["s"] <= export["whole_s"]
     assert measured["export_whole_s"]["large"] == export["whole_s"]
     assert "to the first byte" in report.table(measured)
+
+
+def test_ratios_to_the_floor_use_the_floor_timed_beside_each_run(measured):
+    for name, key in (
+        ("full_recompute", "full_over_floor"),
+        ("history_rebuild", "history_over_floor"),
+    ):
+        figure = measured["scales"]["large"][name]
+        assert len(figure["floor_runs"]) == len(figure["runs"])
+        assert measured[key] == report.ratio(figure["s"], figure["floor_s"])
