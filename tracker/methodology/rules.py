@@ -113,7 +113,11 @@ def stage_fraction(stage: str) -> Decimal:
 
 def expected_progress(start_date: date, deadline: date, as_of: date) -> Decimal:
     """Straight-line share of the time from start to deadline that has passed, 0 to 1."""
-    share = expected_share(start_date, deadline, as_of)
+    return as_decimal(expected_share(start_date, deadline, as_of))
+
+
+def as_decimal(share: Fraction) -> Decimal:
+    """A fraction as the Decimal quotient the rules store."""
     return Decimal(share.numerator) / Decimal(share.denominator)
 
 
@@ -310,7 +314,7 @@ def standing(
     expected = share = None
     if quantitative and terms.start_date and terms.deadline:
         share = expected_share(terms.start_date, terms.deadline, as_of)
-        expected = Decimal(share.numerator) / Decimal(share.denominator)
+        expected = as_decimal(share)
     return Evaluation(
         as_of=as_of,
         achieved_value=achieved if quantitative else None,

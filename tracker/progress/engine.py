@@ -96,7 +96,7 @@ class Computation:
     computed_at: datetime
     # What evaluating needs. A deferred computation (a history rebuild on PostgreSQL) has
     # no figures yet: the database computes and writes the chart history as the figures are
-    # stored, and gives the day's totals with it (totals.write_history).
+    # stored, and gives the day's totals with it (totals.rebuild_history).
     terms: dict[int, rules.Terms] = field(default_factory=dict)
     assessments: dict[int, tuple] = field(default_factory=dict)
     tree: CommitmentTree | None = None
@@ -174,7 +174,7 @@ def compute(
         return result
     # The day's figures summed in SQL where the database can (totals.py), and by the rules
     # for the commitments with anything the rules would report.
-    summed = {}
+    summed = None  # not summed: the rules evaluate every commitment
     if in_sql:
         target_units = {cid: commitment.target_unit for cid, commitment in terms.items()}
         summed = totals.totals_by_commitment(
@@ -187,10 +187,11 @@ def compute(
 
 
 def evaluate(
-    result: Computation, summed: dict[int, totals.Totals], facts: dict, only=None
+    result: Computation, summed: dict[int, totals.Totals] | None, facts: dict, only=None
 ) -> tuple[list[Figures], list[tuple]]:
     """Each commitment's figures (of `only`, if given), from its totals where the database
-    summed them without a problem, else by the rules from its facts; and the chart points
+    summed them (a commitment absent from `summed` has no counted evidence) without a
+    problem, else by the rules from its facts; and the chart points
     the rules computed (HISTORY_COLUMNS), of every commitment unless deferred, when the
     database writes those of the summed ones."""
     as_of, tree, limits = result.as_of, result.tree, result.thresholds
@@ -199,7 +200,7 @@ def evaluate(
     for cid, commitment_terms in result.terms.items():
         if only is not None and cid not in only:
             continue
-        found = summed.get(cid, NO_TOTALS) if summed else None
+        found = None if summed is None else summed.get(cid, NO_TOTALS)
         if found is not None and found.irregular:
             found = None
         if found is not None:
@@ -324,7 +325,7 @@ def evaluate_deferred(result: Computation, fresh: set[int]) -> tuple[list[Figure
     """A deferred computation's figures: the database writes the chart points of the fresh
     commitments without a problem and gives their day's totals; the rules evaluate the
     rest, whose points are returned to be written."""
-    found = totals.write_history(
+    found = totals.rebuild_history(
         result.as_of,
         result.tree,
         {cid: result.terms[cid].target_unit for cid in fresh},

@@ -5,7 +5,7 @@ follows; evaluating them milestone by milestone in Python cost 30 times one GROU
 milestones at 100,000 of them, and a chart history 150 times. Here PostgreSQL applies the
 same rules to every row (numeric arithmetic, so the figures agree with the rules' Decimals):
 `totals_by_commitment` sums each commitment's counted evidence for the day's figures, and
-`write_history` computes and writes every chart point.
+`rebuild_history` computes and writes every chart point.
 
 A commitment with any milestone the rules would report as a problem (no amount, no stage, a
 unit that cannot convert, no rate) is flagged instead, and the engine evaluates it with the
@@ -342,7 +342,7 @@ WHERE day = %(as_of)s
 STATUSES = ("no_evidence", "achieved", "overdue", "on_track", "at_risk", "off_track", "in_progress")
 
 
-def write_history(
+def rebuild_history(
     as_of: date,
     tree: CommitmentTree,
     target_units: Mapping[int, str],
